@@ -1,0 +1,39 @@
+#pragma once
+// Where the Meeting SDK request body is parsed and validated: the reference sample's rules (property names,
+// error order, coercion of integer strings, the all-or-none rule for meetingNumber and role), made strict
+// where the sample is sloppy (see README, "Differences from Zoom's sample").
+#include "app/error_body.hpp"
+#include "signing/meeting_claims.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace sdksign::app {
+
+/// A valid request, ready to become claims.
+struct MeetingTokenRequest {
+    std::optional<signing::MeetingNumber> meeting_number;
+    std::optional<int> role;
+    std::optional<std::int64_t> expiration_seconds;
+    std::optional<int> video_webrtc_mode;
+};
+
+/// Why a body was refused: the HTTP status (400) and the errors in the sample's order.
+struct RequestRejection {
+    int status = 400;
+    std::vector<ValidationError> errors;
+};
+
+using MeetingRequestResult = std::variant<MeetingTokenRequest, RequestRejection>;
+
+inline constexpr std::int64_t min_expiration_seconds = 1800;
+inline constexpr std::int64_t max_expiration_seconds = 172800;
+
+/// Parses and validates a JSON body. An empty body counts as `{}` (a native token), as in the sample.
+/// Parsing is iterative, so nesting depth cannot exhaust the stack, and invalid UTF-8 is rejected.
+MeetingRequestResult parse_meeting_request(std::string_view body);
+
+} // namespace sdksign::app

@@ -1,0 +1,80 @@
+#include "app/router.hpp"
+
+#include "app/cors.hpp"
+#include "app/error_body.hpp"
+#include "app/handlers.hpp"
+#include "log/log.hpp"
+
+#include <array>
+#include <exception>
+
+namespace sdksign::app {
+
+namespace {
+
+using Handler = http::Response (*)(const http::Request&, Services&);
+
+struct Route {
+    const std::string* path;
+    std::string_view allowed; // the Allow header: exactly the methods this route answers
+    std::array<std::string_view, 3> methods;
+    Handler handler;
+};
+
+http::Response dispatch(const http::Request& request, Services& services) {
+    const Settings& settings = services.settings;
+    const std::string_view path = request.path.empty() ? std::string_view("/") : request.path;
+    const std::array<Route, 2> routes{{
+        {&settings.sign_path, "POST, OPTIONS", {"POST", "", ""}, handle_meeting_signature},
+        {&settings.health_path, "GET, HEAD, OPTIONS", {"GET", "HEAD", ""}, handle_health},
+    }};
+    for (const auto& route : routes) {
+        if (*route.path != path) {
+            continue;
+        }
+        if (request.method == "OPTIONS") {
+            return preflight_response(request, settings, route.allowed);
+        }
+        for (const auto method : route.methods) {
+            if (!method.empty() && method == request.method) {
+                auto response = route.handler(request, services);
+                response.omit_body = request.method == "HEAD";
+                return response;
+            }
+        }
+        auto response = error_response(405, "$method",
+                                       "Method " + std::string(request.method.substr(0, 16)) +
+                                           " is not allowed here; use one of: " + std::string(route.allowed));
+        response.set_header("Allow", route.allowed);
+        response.omit_body = request.method == "HEAD";
+        return response;
+    }
+    auto response = error_response(404, "$path", "No such endpoint");
+    response.omit_body = request.method == "HEAD";
+    return response;
+}
+
+} // namespace
+
+http::Response route(const http::Request& request, Services& services) noexcept {
+    http::Response response;
+    try {
+        response = dispatch(request, services);
+    } catch (const std::exception& e) {
+        log::error("router", std::string("request failed: ") + e.what());
+        response = error_response(500, "$server", "Internal error; see the server log");
+    } catch (...) {
+        log::error("router", "request failed with an unknown exception");
+        response = error_response(500, "$server", "Internal error; see the server log");
+    }
+    try {
+        if (response.status != 204) { // a preflight has its CORS headers already
+            add_cors_headers(request, services.settings, response);
+        }
+    } catch (...) {
+        // Only allocation can fail here; the response is still well-formed without CORS headers.
+    }
+    return response;
+}
+
+} // namespace sdksign::app

@@ -1,0 +1,28 @@
+#pragma once
+// What the router and its handlers may be configured with; filled from the options in config/.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sdksign::app {
+
+struct Settings {
+    /// Bodies larger than this get 413; Express's json() default is 100 kB.
+    std::size_t max_body_bytes = 102400;
+    /// Empty: `Access-Control-Allow-Origin: *` like the reference sample. Otherwise only these origins get
+    /// CORS headers (and every response says `Vary: Origin`).
+    std::vector<std::string> allowed_origins;
+    /// How long browsers may cache a preflight answer.
+    std::int64_t cors_max_age_seconds = 7200;
+    /// Seconds to subtract from `iat` for clients whose clocks run behind; `exp - iat` is unchanged.
+    std::int64_t iat_backdate_seconds = 0;
+    /// Token lifetime when the request gives no expirationSeconds.
+    std::int64_t default_expiration_seconds = 7200;
+    /// Path of the signing endpoint, relative to the mount point.
+    std::string sign_path = "/";
+    /// Path of the health endpoint, relative to the mount point.
+    std::string health_path = "/health";
+};
+
+} // namespace sdksign::app

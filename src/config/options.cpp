@@ -1,0 +1,357 @@
+#include "config/options.hpp"
+
+#include "errors.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace sdksign::config {
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr std::string_view environment_prefix = "SDKSIGN_";
+
+/// Every host option, all taken as text and checked below: Boost's own conversions accept "-1" for an
+/// unsigned and name neither the source nor the allowed range.
+po::options_description host_options() {
+    po::options_description options("Options (command line --name, environment SDKSIGN_NAME, config file name=)");
+    // clang-format off
+    options.add_options()
+        ("help,h", "show this help and exit")
+        ("version", "show the version and exit")
+        ("config", po::value<std::string>(), "configuration file (INI) [default: /etc/sdksign/sdksign.conf]")
+        ("listen", po::value<std::string>(),
+         "serve FastCGI on a socket of our own: HOST:PORT (127.0.0.1:9000, [::1]:9000) or a unix socket path; "
+         "without it, serve the socket on fd 0 (mod_fcgid, lighttpd, spawn-fcgi) or run as CGI")
+        ("socket-mode", po::value<std::string>(), "permissions of a unix socket made by --listen, octal [default: 0660]")
+        ("threads", po::value<std::string>(), "FastCGI worker threads, 1-256 [default: 4]")
+        ("shutdown-timeout", po::value<std::string>(),
+         "seconds to let in-flight requests finish after SIGTERM, 1-60 [default: 5]")
+        ("provider", po::value<std::string>(), "credential provider to load by name [default: env]")
+        ("provider-path", po::value<std::string>(), "load the credential provider from this file instead")
+        ("plugin-dir", po::value<std::string>(), "look for providers only in this folder")
+        ("fetch-timeout-ms", po::value<std::string>(),
+         "bound on one credential fetch, 1-60000 [default: 5000]")
+        ("max-body-bytes", po::value<std::string>(), "largest request body accepted, 1-16777216 [default: 102400]")
+        ("cors-origin", po::value<std::vector<std::string>>()->composing(),
+         "allow only this origin to read responses (repeat, or separate with commas); "
+         "unset: Access-Control-Allow-Origin: *")
+        ("cors-max-age", po::value<std::string>(), "seconds a browser may cache a preflight, 0-86400 [default: 7200]")
+        ("iat-backdate", po::value<std::string>(),
+         "seconds to set iat in the past for clients with slow clocks, 0-3600 [default: 0]")
+        ("default-expiration", po::value<std::string>(),
+         "token lifetime in seconds when the request gives none, 1800-172800 [default: 7200]")
+        ("sign-path", po::value<std::string>(), "path of the signing endpoint below the mount point [default: /]")
+        ("health-path", po::value<std::string>(), "path of the health endpoint [default: /health]")
+        ("log-level", po::value<std::string>(), "debug, info, warn or error [default: info]");
+    // clang-format on
+    return options;
+}
+
+/// Maps SDKSIGN_MAX_BODY_BYTES to max-body-bytes and SDKSIGN_ENV__KEY_VAR to env.key-var.
+std::string option_name_for_variable(std::string_view variable) {
+    variable.remove_prefix(environment_prefix.size());
+    std::string name;
+    for (std::size_t i = 0; i < variable.size(); ++i) {
+        const char c = variable[i];
+        if (c == '_' && i + 1 < variable.size() && variable[i + 1] == '_') {
+            name.push_back('.');
+            ++i;
+        } else if (c == '_') {
+            name.push_back('-');
+        } else {
+            name.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
+        }
+    }
+    return name;
+}
+
+/// Where each option came from, for error messages: "--threads", "SDKSIGN_THREADS", "file:line"-less "in FILE".
+using Sources = std::map<std::string, std::string, std::less<>>;
+
+void absorb(const po::parsed_options& parsed, const po::options_description& known, po::variables_map& values,
+            Sources& sources, std::map<std::string, std::pair<std::string, std::string>>& section_options,
+            const std::function<std::string(const std::string&)>& describe) {
+    po::parsed_options host(&known);
+    for (const auto& option : parsed.options) {
+        if (option.position_key >= 0) {
+            continue;
+        }
+        if (option.string_key.find('.') != std::string::npos) {
+            // A provider's option: keep the first source's value, as Boost does for host options.
+            if (!section_options.contains(option.string_key)) {
+                const std::string value = option.value.empty() ? std::string() : option.value.front();
+                section_options.emplace(option.string_key, std::make_pair(value, describe(option.string_key)));
+            }
+            continue;
+        }
+        if (known.find_nothrow(option.string_key, false) == nullptr) {
+            throw ConfigError("unknown option " + describe(option.string_key) + "; see sdksign --help");
+        }
+        sources.emplace(option.string_key, describe(option.string_key));
+        host.options.push_back(option);
+    }
+    try {
+        po::store(host, values);
+    } catch (const po::error& e) {
+        throw ConfigError(e.what());
+    }
+}
+
+template <typename Integer>
+Integer integer_option(const po::variables_map& values, const Sources& sources, const std::string& name,
+                       Integer fallback, Integer minimum, Integer maximum, int base = 10) {
+    if (!values.count(name)) {
+        return fallback;
+    }
+    const auto& text = values[name].as<std::string>();
+    Integer parsed{};
+    const auto result = std::from_chars(text.data(), text.data() + text.size(), parsed, base);
+    if (result.ec != std::errc() || result.ptr != text.data() + text.size() || parsed < minimum || parsed > maximum) {
+        std::ostringstream range;
+        if (base == 8) {
+            range << std::oct;
+        }
+        range << minimum << " and " << maximum;
+        throw ConfigError(sources.at(name) + ": '" + text + "' is not " + (base == 8 ? "an octal number" : "a whole number") +
+                          " between " + range.str());
+    }
+    return parsed;
+}
+
+std::string text_option(const po::variables_map& values, const std::string& name, std::string fallback) {
+    return values.count(name) ? values[name].as<std::string>() : std::move(fallback);
+}
+
+std::vector<std::string> split_origins(const std::vector<std::string>& raw, const std::string& where) {
+    std::vector<std::string> origins;
+    for (const auto& value : raw) {
+        std::string current;
+        for (const char c : value + ",") {
+            if (c == ',' || c == ' ' || c == '\t') {
+                if (!current.empty()) {
+                    // An origin is scheme://host[:port]: a path or a trailing slash never matches a browser's.
+                    const auto scheme = current.find("://");
+                    if (current == "*" || scheme == std::string::npos ||
+                        current.find('/', scheme + 3) != std::string::npos) {
+                        throw ConfigError(where + ": '" + current +
+                                          "' is not an origin like https://app.example.com (no path, no *)");
+                    }
+                    origins.push_back(current);
+                    current.clear();
+                }
+            } else {
+                current.push_back(c);
+            }
+        }
+    }
+    return origins;
+}
+
+std::string checked_path(const po::variables_map& values, const Sources& sources, const std::string& name,
+                         std::string fallback) {
+    std::string path = text_option(values, name, std::move(fallback));
+    if (path.empty() || path.front() != '/') {
+        throw ConfigError(sources.at(name) + ": '" + path + "' must start with /");
+    }
+    return path;
+}
+
+} // namespace
+
+Options parse_options(const std::vector<std::string>& arguments, const std::vector<std::string>& environment) {
+    Options options;
+    const auto known = host_options();
+    po::variables_map values;
+    Sources sources;
+
+    // The subcommand, if any, comes first; everything else is an option or the subcommand's argument.
+    std::vector<std::string> rest = arguments;
+    if (!rest.empty() && !rest.front().empty() && rest.front().front() != '-') {
+        const std::string& word = rest.front();
+        if (word == "sign") {
+            options.command = Command::sign;
+        } else if (word == "check") {
+            options.command = Command::check;
+        } else if (word == "serve") {
+            options.command = Command::serve;
+        } else if (word == "help") {
+            options.command = Command::help;
+        } else {
+            throw ConfigError("unknown command '" + word + "'; commands are serve, sign, check, help");
+        }
+        rest.erase(rest.begin());
+    }
+
+    try {
+        po::options_description positional_sink;
+        positional_sink.add_options()("argument", po::value<std::vector<std::string>>());
+        po::options_description everything;
+        everything.add(known).add(positional_sink);
+        po::positional_options_description positional;
+        positional.add("argument", -1);
+        const auto parsed = po::command_line_parser(rest)
+                                .options(everything)
+                                .positional(positional)
+                                .allow_unregistered()
+                                .style(po::command_line_style::default_style &
+                                       ~po::command_line_style::allow_guessing)
+                                .run();
+        for (const auto& option : parsed.options) {
+            if (option.string_key == "argument") {
+                options.arguments.insert(options.arguments.end(), option.value.begin(), option.value.end());
+            } else if (option.unregistered && option.string_key.find('.') == std::string::npos) {
+                throw ConfigError("unknown option " + option.original_tokens.front() + "; see sdksign --help");
+            }
+        }
+        absorb(parsed, known, values, sources, options.section_options,
+               [](const std::string& name) { return "--" + name; });
+    } catch (const po::error& e) {
+        throw ConfigError(std::string("command line: ") + e.what());
+    }
+    if (options.command == Command::serve && !options.arguments.empty()) {
+        throw ConfigError("unexpected argument '" + options.arguments.front() + "'; see sdksign --help");
+    }
+
+    {
+        po::parsed_options parsed(&known);
+        std::map<std::string, std::string> variable_of;
+        for (const auto& entry : environment) {
+            if (!entry.starts_with(environment_prefix)) {
+                continue;
+            }
+            const auto equals = entry.find('=');
+            const std::string variable = entry.substr(0, equals);
+            po::option option;
+            option.string_key = option_name_for_variable(variable);
+            option.value.push_back(equals == std::string::npos ? "" : entry.substr(equals + 1));
+            variable_of[option.string_key] = variable;
+            parsed.options.push_back(option);
+        }
+        absorb(parsed, known, values, sources, options.section_options,
+               [&](const std::string& name) { return "environment variable " + variable_of[name]; });
+    }
+
+    const bool explicit_file = values.count("config") > 0;
+    options.config_file = explicit_file ? values["config"].as<std::string>() : default_config_file;
+    std::ifstream file(options.config_file);
+    if (!file && explicit_file) {
+        throw ConfigError("cannot read configuration file " + options.config_file.string());
+    }
+    if (file) {
+        const std::string where = options.config_file.string();
+        try {
+            const auto parsed = po::parse_config_file(file, known, true);
+            absorb(parsed, known, values, sources, options.section_options,
+                   [&](const std::string& name) { return where + ": option " + name; });
+        } catch (const po::error& e) {
+            throw ConfigError(where + ": " + e.what());
+        }
+    }
+
+    if (values.count("help")) {
+        options.command = Command::help;
+    }
+    if (values.count("version")) {
+        options.command = Command::version;
+    }
+    if (values.count("listen")) {
+        options.listen = values["listen"].as<std::string>();
+        if (options.listen->empty()) {
+            throw ConfigError(sources.at("listen") + ": the address is empty");
+        }
+    }
+    options.socket_mode = integer_option<unsigned>(values, sources, "socket-mode", 0660, 0, 0777, 8);
+    options.threads = integer_option<unsigned>(values, sources, "threads", 4, 1, 256);
+    options.shutdown_timeout = std::chrono::seconds(integer_option<int>(values, sources, "shutdown-timeout", 5, 1, 60));
+    options.provider = text_option(values, "provider", "env");
+    options.provider_path = text_option(values, "provider-path", "");
+    options.plugin_dir = text_option(values, "plugin-dir", "");
+    options.fetch_timeout =
+        std::chrono::milliseconds(integer_option<int>(values, sources, "fetch-timeout-ms", 5000, 1, 60000));
+
+    app::Settings& settings = options.app;
+    settings.max_body_bytes = integer_option<std::size_t>(values, sources, "max-body-bytes", 102400, 1, 16777216);
+    if (values.count("cors-origin")) {
+        settings.allowed_origins =
+            split_origins(values["cors-origin"].as<std::vector<std::string>>(), sources.at("cors-origin"));
+    }
+    settings.cors_max_age_seconds = integer_option<std::int64_t>(values, sources, "cors-max-age", 7200, 0, 86400);
+    settings.iat_backdate_seconds = integer_option<std::int64_t>(values, sources, "iat-backdate", 0, 0, 3600);
+    settings.default_expiration_seconds =
+        integer_option<std::int64_t>(values, sources, "default-expiration", 7200, 1800, 172800);
+    settings.sign_path = checked_path(values, sources, "sign-path", "/");
+    settings.health_path = checked_path(values, sources, "health-path", "/health");
+    if (settings.sign_path == settings.health_path) {
+        throw ConfigError("sign-path and health-path are both " + settings.sign_path);
+    }
+    if (values.count("log-level")) {
+        const auto level = log::parse_level(values["log-level"].as<std::string>());
+        if (!level) {
+            throw ConfigError(sources.at("log-level") + ": '" + values["log-level"].as<std::string>() +
+                              "' is not one of debug, info, warn, error");
+        }
+        options.log_level = *level;
+    }
+    return options;
+}
+
+std::vector<credentials::ProviderOption> provider_options(const Options& options, const std::string& provider,
+                                                          const std::vector<sdksign_option_doc>& documented) {
+    std::vector<credentials::ProviderOption> result;
+    for (const auto& [full_name, value_and_source] : options.section_options) {
+        const auto& [value, source] = value_and_source;
+        const auto dot = full_name.find('.');
+        const std::string section = full_name.substr(0, dot);
+        const std::string name = full_name.substr(dot + 1);
+        if (section != provider) {
+            throw ConfigError(source + " belongs to provider '" + section + "', but the provider is '" + provider + "'");
+        }
+        const bool known = std::any_of(documented.begin(), documented.end(),
+                                       [&](const sdksign_option_doc& doc) { return name == doc.name; });
+        if (!known) {
+            throw ConfigError(source + ": provider '" + provider + "' has no option '" + name +
+                              "'; see sdksign --help");
+        }
+        result.push_back({name, value});
+    }
+    return result;
+}
+
+std::string help_text(const std::string& provider, const std::vector<sdksign_option_doc>& provider_docs) {
+    std::ostringstream out;
+    out << "Usage: sdksign [serve] [OPTIONS]        serve Zoom Meeting SDK signatures (FastCGI or CGI)\n"
+           "       sdksign sign [OPTIONS] [JSON]    sign one request body (default {}) and print the response\n"
+           "       sdksign check [OPTIONS]          load the provider and report whether credentials are usable\n\n";
+    out << host_options() << "\n";
+    if (!provider_docs.empty()) {
+        out << "Options of provider '" << provider << "' (--" << provider << ".NAME, SDKSIGN_";
+        for (const char c : provider) {
+            out << static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : (c == '-' ? '_' : c));
+        }
+        out << "__NAME, or [" << provider << "] NAME= in the config file):\n";
+        for (const auto& doc : provider_docs) {
+            out << "  " << provider << "." << doc.name << "\n      " << (doc.help != nullptr ? doc.help : "");
+            if (doc.default_value != nullptr) {
+                out << " [default: " << doc.default_value << "]";
+            }
+            out << "\n";
+        }
+    }
+    return out.str();
+}
+
+std::filesystem::path provider_file(const Options& options) {
+    if (!options.provider_path.empty()) {
+        return options.provider_path;
+    }
+    return credentials::find_provider(options.provider, options.plugin_dir);
+}
+
+} // namespace sdksign::config

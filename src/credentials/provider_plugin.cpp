@@ -1,0 +1,232 @@
+#include "credentials/provider_plugin.hpp"
+
+#include "build_config.hpp"
+#include "errors.hpp"
+
+#include <array>
+#include <dlfcn.h>
+#include <system_error>
+#include <unistd.h>
+
+namespace sdksign::credentials {
+
+namespace {
+
+constexpr std::size_t error_buffer_size = 512;
+
+std::string buffer_text(const std::array<char, error_buffer_size>& buffer) {
+    // A plugin may forget the terminator; never read past the buffer.
+    std::size_t length = 0;
+    while (length < buffer.size() && buffer[length] != '\0') {
+        ++length;
+    }
+    std::string text(buffer.data(), length);
+    return text.empty() ? std::string("no reason given") : text;
+}
+
+bool is_valid_utf8_text(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7F) {
+            return false;
+        }
+        std::size_t extra = 0;
+        if (c < 0x80) {
+            extra = 0;
+        } else if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
+            extra = 1;
+        } else if ((c & 0xF0) == 0xE0) {
+            extra = 2;
+        } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
+            extra = 3;
+        } else {
+            return false;
+        }
+        if (extra > 0 && i + extra >= text.size()) {
+            return false;
+        }
+        for (std::size_t k = 1; k <= extra; ++k) {
+            if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) {
+                return false;
+            }
+        }
+        i += extra + 1;
+    }
+    return true;
+}
+
+/// What the provider handed to the sink; filled in C-callable code that must not throw.
+struct Sink {
+    std::string key;
+    Botan::secure_vector<std::uint8_t> secret;
+    int calls = 0;
+    bool out_of_memory = false;
+};
+
+extern "C" void put_credential(void* sink_pointer, const char* key, std::size_t key_len, const unsigned char* secret,
+                               std::size_t secret_len) {
+    auto* sink = static_cast<Sink*>(sink_pointer);
+    try {
+        ++sink->calls;
+        sink->key.assign(key, key_len);
+        sink->secret.assign(secret, secret + secret_len);
+    } catch (...) {
+        sink->out_of_memory = true;
+    }
+}
+
+std::filesystem::path executable_directory() {
+    std::error_code error;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+    return error ? std::filesystem::path() : self.parent_path();
+}
+
+} // namespace
+
+void ProviderLibrary::Closer::operator()(void* handle) const noexcept {
+    if (handle != nullptr) {
+        ::dlclose(handle);
+    }
+}
+
+std::shared_ptr<const ProviderLibrary> ProviderLibrary::open(const std::filesystem::path& path) {
+    const std::string file = path.string();
+    ::dlerror(); // clear any stale error so the one read below is ours
+    std::unique_ptr<void, Closer> handle(::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL));
+    if (!handle) {
+        const char* reason = ::dlerror();
+        throw PluginError("cannot load provider " + file + ": " + (reason != nullptr ? reason : "unknown error"));
+    }
+    ::dlerror();
+    void* symbol = ::dlsym(handle.get(), SDKSIGN_PROVIDER_ENTRY);
+    if (symbol == nullptr) {
+        const char* reason = ::dlerror();
+        throw PluginError("provider " + file + " does not export " SDKSIGN_PROVIDER_ENTRY " (" +
+                          (reason != nullptr ? reason : "symbol is null") + "); is it an sdksign provider?");
+    }
+    const auto entry = reinterpret_cast<sdksign_provider_entry>(symbol);
+    const sdksign_provider* table = entry();
+    if (table == nullptr) {
+        throw PluginError("provider " + file + " returned no provider table");
+    }
+    if (table->abi_version != SDKSIGN_PROVIDER_ABI) {
+        throw PluginError("provider " + file + " was built for provider ABI " + std::to_string(table->abi_version) +
+                          ", this sdksign needs ABI " + std::to_string(SDKSIGN_PROVIDER_ABI) +
+                          "; rebuild the provider against this version's <sdksign/provider.h>");
+    }
+    if (table->struct_size < sizeof(sdksign_provider)) {
+        throw PluginError("provider " + file + " has a provider table of " + std::to_string(table->struct_size) +
+                          " bytes, smaller than the " + std::to_string(sizeof(sdksign_provider)) +
+                          " bytes of ABI " + std::to_string(SDKSIGN_PROVIDER_ABI) + "; it is damaged or too old");
+    }
+    if (table->name == nullptr || table->options == nullptr || table->create == nullptr || table->fetch == nullptr ||
+        table->destroy == nullptr) {
+        throw PluginError("provider " + file + " has an incomplete provider table (a required member is null)");
+    }
+    return std::shared_ptr<const ProviderLibrary>(new ProviderLibrary(path, std::move(handle), table));
+}
+
+std::vector<sdksign_option_doc> ProviderLibrary::option_docs() const {
+    std::vector<sdksign_option_doc> docs;
+    for (const sdksign_option_doc* doc = table_->options; doc->name != nullptr; ++doc) {
+        docs.push_back(*doc);
+    }
+    return docs;
+}
+
+Provider::Provider(std::shared_ptr<const ProviderLibrary> library, const std::vector<ProviderOption>& options)
+    : library_(std::move(library)) {
+    std::vector<sdksign_option> c_options;
+    c_options.reserve(options.size());
+    for (const auto& option : options) {
+        c_options.push_back({option.name.c_str(), option.value.c_str()});
+    }
+    std::array<char, error_buffer_size> error{};
+    void* state = nullptr;
+    const int status =
+        library_->table().create(c_options.data(), c_options.size(), &state, error.data(), error.size());
+    if (status != SDKSIGN_OK) {
+        throw ConfigError("provider " + std::string(library_->name()) + ": " + buffer_text(error));
+    }
+    state_ = state;
+}
+
+Provider::~Provider() { library_->table().destroy(state_); }
+
+FetchResult Provider::fetch(std::string_view credential_name, std::chrono::milliseconds deadline) {
+    const std::string name(credential_name);
+    Sink sink;
+    std::uint32_t refresh_after_s = 0;
+    std::array<char, error_buffer_size> error{};
+    const int status = library_->table().fetch(state_, name.c_str(), static_cast<std::uint32_t>(deadline.count()),
+                                               &sink, put_credential, &refresh_after_s, error.data(), error.size());
+    const std::string prefix = "provider " + std::string(library_->name()) + ", credential " + name + ": ";
+    if (status != SDKSIGN_OK) {
+        throw CredentialError(status, prefix + buffer_text(error));
+    }
+    if (sink.out_of_memory) {
+        throw CredentialError(SDKSIGN_E_UNAVAILABLE, prefix + "out of memory while copying the credential");
+    }
+    if (sink.calls != 1) {
+        throw CredentialError(SDKSIGN_E_INVALID, prefix + "the provider reported success but delivered " +
+                                                     std::to_string(sink.calls) + " credentials instead of one");
+    }
+    if (sink.key.empty()) {
+        throw CredentialError(SDKSIGN_E_INVALID, prefix + "the SDK key is empty");
+    }
+    if (!is_valid_utf8_text(sink.key)) {
+        throw CredentialError(SDKSIGN_E_INVALID, prefix + "the SDK key is not printable UTF-8 text");
+    }
+    if (sink.secret.empty()) {
+        throw CredentialError(SDKSIGN_E_INVALID, prefix + "the SDK secret is empty");
+    }
+    return {make_credential(std::move(sink.key), std::move(sink.secret)), refresh_after_s};
+}
+
+std::vector<std::filesystem::path> provider_candidates(std::string_view name, const std::filesystem::path& plugin_dir) {
+    const std::string file = std::string(name) + ".so";
+    if (!plugin_dir.empty()) {
+        return {plugin_dir / file};
+    }
+    std::vector<std::filesystem::path> candidates;
+    const auto here = executable_directory();
+    if (!here.empty()) {
+        candidates.push_back((here / build_config::plugin_dir_from_bindir / file).lexically_normal());
+    }
+    const std::filesystem::path installed = std::filesystem::path(build_config::plugin_dir) / file;
+    if (candidates.empty() || candidates.front() != installed) {
+        candidates.push_back(installed);
+    }
+    return candidates;
+}
+
+std::filesystem::path find_provider(std::string_view name, const std::filesystem::path& plugin_dir) {
+    if (name.empty() || name.find('/') != std::string_view::npos || name == "." || name == "..") {
+        throw ConfigError("provider name '" + std::string(name) +
+                          "' must be a plain name such as env; use provider-path for a file path");
+    }
+    std::string tried;
+    for (const auto& candidate : provider_candidates(name, plugin_dir)) {
+        std::error_code error;
+        if (std::filesystem::is_regular_file(candidate, error)) {
+            return candidate;
+        }
+        tried += (tried.empty() ? "" : ", ") + candidate.string();
+    }
+    throw PluginError("no provider named '" + std::string(name) + "' (looked for " + tried + ")");
+}
+
+std::string_view status_name(int status) noexcept {
+    switch (status) {
+    case SDKSIGN_OK: return "ok";
+    case SDKSIGN_E_CONFIG: return "configuration error";
+    case SDKSIGN_E_NOT_FOUND: return "not found";
+    case SDKSIGN_E_DENIED: return "access denied";
+    case SDKSIGN_E_UNAVAILABLE: return "unavailable";
+    case SDKSIGN_E_INVALID: return "invalid credential";
+    default: return "unknown status";
+    }
+}
+
+} // namespace sdksign::credentials

@@ -1,0 +1,88 @@
+#pragma once
+// Loading credential provider plugins and calling them through the C ABI of <sdksign/provider.h>.
+#include "credentials/credential.hpp"
+
+#include <sdksign/provider.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sdksign::credentials {
+
+/// A loaded provider shared object. It is never unloaded before every Provider made from it is gone (each
+/// holds a reference), and never reloaded in-process.
+class ProviderLibrary {
+public:
+    /// dlopen(RTLD_NOW | RTLD_LOCAL) and check the entry symbol, ABI version and table size.
+    /// Throws PluginError with a message naming the file.
+    static std::shared_ptr<const ProviderLibrary> open(const std::filesystem::path& path);
+
+    [[nodiscard]] const sdksign_provider& table() const noexcept { return *table_; }
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+    [[nodiscard]] std::string_view name() const noexcept { return table_->name; }
+
+    /// The options the provider documents, for --help and for validating configuration.
+    [[nodiscard]] std::vector<sdksign_option_doc> option_docs() const;
+
+private:
+    struct Closer {
+        void operator()(void* handle) const noexcept;
+    };
+    ProviderLibrary(std::filesystem::path path, std::unique_ptr<void, Closer> handle, const sdksign_provider* table)
+        : path_(std::move(path)), handle_(std::move(handle)), table_(table) {}
+
+    std::filesystem::path path_;
+    std::unique_ptr<void, Closer> handle_;
+    const sdksign_provider* table_;
+};
+
+struct ProviderOption {
+    std::string name;
+    std::string value;
+};
+
+/// A credential as fetched, with the provider's hint of when to ask again (0: only on change or failure).
+struct FetchResult {
+    CredentialPtr credential;
+    std::uint32_t refresh_after_s = 0;
+};
+
+/// One provider state made by the plugin's `create`, destroyed by its `destroy`.
+class Provider {
+public:
+    /// Throws ConfigError when the plugin refuses the options.
+    Provider(std::shared_ptr<const ProviderLibrary> library, const std::vector<ProviderOption>& options);
+    Provider(const Provider&) = delete;
+    Provider& operator=(const Provider&) = delete;
+    Provider(Provider&&) = delete;
+    Provider& operator=(Provider&&) = delete;
+    ~Provider();
+
+    /// Fetches one named credential. Throws CredentialError carrying the provider's status and message.
+    /// Not thread-safe: the ABI allows one call at a time per state.
+    FetchResult fetch(std::string_view credential_name, std::chrono::milliseconds deadline);
+
+    [[nodiscard]] const ProviderLibrary& library() const noexcept { return *library_; }
+
+private:
+    std::shared_ptr<const ProviderLibrary> library_;
+    void* state_ = nullptr;
+};
+
+/// Where a provider named `name` is looked for, in order: `plugin_dir` alone when it is set; otherwise the
+/// plugin folder relative to the executable (relocatable installs), then the compiled-in plugin folder.
+std::vector<std::filesystem::path> provider_candidates(std::string_view name, const std::filesystem::path& plugin_dir);
+
+/// The first candidate that exists; throws PluginError listing every place tried. A name must be a plain
+/// word: paths are only accepted through the explicit provider-path option.
+std::filesystem::path find_provider(std::string_view name, const std::filesystem::path& plugin_dir);
+
+/// Human-readable name of an sdksign_status.
+std::string_view status_name(int status) noexcept;
+
+} // namespace sdksign::credentials

@@ -1,0 +1,30 @@
+#pragma once
+// One HTTP request as every gateway presents it, whatever carried it (FastCGI params, a CGI environment, the
+// command line). Views point into the gateway's storage and live as long as the request does.
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sdksign::http {
+
+struct Request {
+    std::string_view method;
+    /// Path below the application's mount point, "/" at least (from PATH_INFO).
+    std::string_view path;
+    /// Request headers in CGI form: upper case, '_' for '-', without the HTTP_ prefix (e.g. "ORIGIN").
+    /// CONTENT_TYPE and CONTENT_LENGTH are not here; see the fields below.
+    std::vector<std::pair<std::string_view, std::string_view>> headers;
+    std::optional<std::string_view> content_type;
+    /// The declared body size, when the server sent one.
+    std::optional<std::size_t> content_length;
+    std::string_view remote_addr;
+    std::string_view body;
+    /// The gateway stopped reading because the body is larger than the configured limit.
+    bool body_too_large = false;
+
+    /// Looks a header up by its HTTP name ("Origin", "Access-Control-Request-Headers"), case-insensitively.
+    [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const;
+};
+
+} // namespace sdksign::http

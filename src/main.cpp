@@ -1,0 +1,196 @@
+// sdksign: serves Zoom SDK signatures as a FastCGI or CGI application. This file decides how the process was
+// started and wires the parts together; each part lives in its own folder.
+#include "app/clock.hpp"
+#include "app/error_body.hpp"
+#include "app/router.hpp"
+#include "build_config.hpp"
+#include "cli/commands.hpp"
+#include "config/options.hpp"
+#include "credentials/provider_plugin.hpp"
+#include "credentials/store.hpp"
+#include "errors.hpp"
+#include "gateway/cgi_gateway.hpp"
+#include "gateway/fastcgi_server.hpp"
+#include "gateway/listen_socket.hpp"
+#include "log/log.hpp"
+#include "signing/token_signer.hpp"
+
+#include <fcgiapp.h>
+
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+extern char** environ; // NOLINT(readability-redundant-declaration)
+
+namespace {
+
+using namespace sdksign;
+
+constexpr int exit_config_error = 2;
+constexpr int exit_unavailable = 3;
+
+std::vector<std::string> environment_strings() {
+    std::vector<std::string> result;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        result.emplace_back(*entry);
+    }
+    return result;
+}
+
+/// Under CGI a failure to start must still be an HTTP response, or the visitor sees the server's own 500 page.
+int fail(bool as_cgi, int status, const std::string& message, int exit_code) {
+    log::error("main", message);
+    if (as_cgi) {
+        const auto response = app::error_response(status, status == 503 ? "$credentials" : "$server",
+                                                  status == 503 ? "The signing credentials are unavailable"
+                                                                : "The server is misconfigured; see its error log");
+        std::cout << http::serialize_cgi(response) << std::flush;
+        return 0;
+    }
+    return exit_code;
+}
+
+struct LoadedProvider {
+    std::shared_ptr<const credentials::ProviderLibrary> library;
+    std::unique_ptr<credentials::Provider> provider;
+};
+
+LoadedProvider load_provider(const config::Options& options) {
+    LoadedProvider loaded;
+    loaded.library = credentials::ProviderLibrary::open(config::provider_file(options));
+    const std::string section = options.provider_path.empty() ? options.provider : std::string(loaded.library->name());
+    const auto provider_options = config::provider_options(options, section, loaded.library->option_docs());
+    loaded.provider = std::make_unique<credentials::Provider>(loaded.library, provider_options);
+    return loaded;
+}
+
+int print_help(const config::Options& options) {
+    std::vector<sdksign_option_doc> docs;
+    std::shared_ptr<const credentials::ProviderLibrary> library;
+    try {
+        library = credentials::ProviderLibrary::open(config::provider_file(options));
+        docs = library->option_docs();
+    } catch (const Error& e) {
+        std::cout << "(provider options not listed: " << e.what() << ")\n\n";
+    }
+    std::cout << config::help_text(library ? std::string(library->name()) : options.provider, docs);
+    return 0;
+}
+
+int serve(const config::Options& options, credentials::Store& store, bool as_cgi) {
+    const app::SystemClock clock;
+    const auto make_handler = [&]() -> gateway::RequestHandler {
+        auto signer = std::make_shared<signing::TokenSigner>();
+        return [&options, &clock, &store, signer](const http::Request& request) {
+            app::Services services{options.app, clock, store, *signer};
+            return app::route(request, services);
+        };
+    };
+    if (as_cgi) {
+        return gateway::serve_cgi(options.app.max_body_bytes, make_handler());
+    }
+    gateway::UniqueFd own_socket;
+    gateway::FastcgiSettings settings;
+    settings.threads = options.threads;
+    settings.max_body_bytes = options.app.max_body_bytes;
+    settings.shutdown_timeout = options.shutdown_timeout;
+    if (options.listen) {
+        own_socket = gateway::open_listen_socket(*options.listen, options.socket_mode);
+        settings.listen_fd = own_socket.get();
+        log::info("main", "serving FastCGI on " + *options.listen + " with " + std::to_string(options.threads) +
+                              " threads");
+    } else {
+        log::debug("main", "serving FastCGI on the socket inherited as fd 0");
+    }
+    return gateway::serve_fastcgi(settings, make_handler);
+}
+
+int run(int argc, char** argv) {
+    const std::vector<std::string> arguments(argv + 1, argv + argc);
+    // Decided before anything can fail, so a CGI failure is still answered in HTTP.
+    bool as_cgi = false;
+    bool serving = arguments.empty() || arguments.front() == "serve" || arguments.front().starts_with("-");
+
+    config::Options options;
+    try {
+        options = config::parse_options(arguments, environment_strings());
+    } catch (const ConfigError& e) {
+        if (serving) {
+            as_cgi = FCGX_IsCGI() != 0 && std::getenv("GATEWAY_INTERFACE") != nullptr;
+        }
+        return fail(as_cgi, 500, std::string("configuration: ") + e.what(), exit_config_error);
+    }
+    log::set_level(options.log_level);
+    serving = options.command == config::Command::serve;
+    if (serving && !options.listen) {
+        if (FCGX_Init() != 0) {
+            log::error("main", "cannot initialise libfcgi");
+            return 1;
+        }
+        if (FCGX_IsCGI() != 0) {
+            as_cgi = std::getenv("GATEWAY_INTERFACE") != nullptr;
+            if (!as_cgi) {
+                log::error("main", "not started by a web server: standard input is not a FastCGI socket and "
+                                   "GATEWAY_INTERFACE is unset; use --listen ADDRESS, or `sdksign --help`");
+                return exit_config_error;
+            }
+        }
+    }
+
+    switch (options.command) {
+    case config::Command::help: return print_help(options);
+    case config::Command::version: std::cout << "sdksign " << build_config::version << "\n"; return 0;
+    default: break;
+    }
+
+    LoadedProvider loaded;
+    try {
+        loaded = load_provider(options);
+    } catch (const Error& e) {
+        return fail(as_cgi, 500, e.what(), exit_config_error);
+    }
+
+    credentials::Store store;
+    if (options.command == config::Command::check) {
+        return cli::run_check(*loaded.provider, options.fetch_timeout, std::cout);
+    }
+    try {
+        store.refresh(*loaded.provider, credentials::meeting_credential, options.fetch_timeout);
+    } catch (const CredentialError& e) {
+        // Already logged by the store, once. A web server restarting us in a loop is better than serving 503s
+        // forever from a process that will never get a credential.
+        if (as_cgi) {
+            return fail(true, 503, "credentials unavailable", exit_unavailable);
+        }
+        return e.status() == SDKSIGN_E_UNAVAILABLE ? exit_unavailable : exit_config_error;
+    }
+
+    if (options.command == config::Command::sign) {
+        const app::SystemClock clock;
+        signing::TokenSigner signer;
+        app::Services services{options.app, clock, store, signer};
+        const std::string body = options.arguments.empty() ? "{}" : options.arguments.front();
+        return cli::run_sign(body, services, std::cout, std::cerr);
+    }
+    try {
+        return serve(options, store, as_cgi);
+    } catch (const Error& e) {
+        return fail(as_cgi, 500, e.what(), exit_config_error);
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        log::error("main", std::string("fatal: ") + e.what());
+    } catch (...) {
+        log::error("main", "fatal: unknown exception");
+    }
+    return 1;
+}

@@ -1,0 +1,82 @@
+#include "signing/base64url.hpp"
+
+#include <array>
+
+namespace sdksign::signing {
+
+namespace {
+
+constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+constexpr std::array<std::int8_t, 256> make_decode_table() {
+    std::array<std::int8_t, 256> table{};
+    table.fill(-1);
+    for (std::size_t i = 0; i < alphabet.size(); ++i) {
+        table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+    }
+    return table;
+}
+
+constexpr auto decode_table = make_decode_table();
+
+} // namespace
+
+void append_base64url(std::string& out, std::span<const std::uint8_t> bytes) {
+    const std::size_t start = out.size();
+    // resize once and write through a pointer: this runs twice per token on the hot path.
+    out.resize(start + base64url_length(bytes.size()));
+    char* dst = out.data() + start;
+    const std::uint8_t* src = bytes.data();
+    std::size_t remaining = bytes.size();
+    while (remaining >= 3) {
+        const std::uint32_t v = (std::uint32_t{src[0]} << 16) | (std::uint32_t{src[1]} << 8) | src[2];
+        dst[0] = alphabet[(v >> 18) & 63];
+        dst[1] = alphabet[(v >> 12) & 63];
+        dst[2] = alphabet[(v >> 6) & 63];
+        dst[3] = alphabet[v & 63];
+        src += 3;
+        dst += 4;
+        remaining -= 3;
+    }
+    if (remaining == 2) {
+        const std::uint32_t v = (std::uint32_t{src[0]} << 16) | (std::uint32_t{src[1]} << 8);
+        dst[0] = alphabet[(v >> 18) & 63];
+        dst[1] = alphabet[(v >> 12) & 63];
+        dst[2] = alphabet[(v >> 6) & 63];
+    } else if (remaining == 1) {
+        const std::uint32_t v = std::uint32_t{src[0]} << 16;
+        dst[0] = alphabet[(v >> 18) & 63];
+        dst[1] = alphabet[(v >> 12) & 63];
+    }
+}
+
+std::string encode_base64url(std::string_view text) {
+    std::string out;
+    append_base64url(out, {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+    return out;
+}
+
+std::optional<std::string> decode_base64url(std::string_view text) {
+    if (text.size() % 4 == 1) {
+        return std::nullopt;
+    }
+    std::string out;
+    out.reserve(text.size() * 3 / 4);
+    std::uint32_t buffer = 0;
+    int bits = 0;
+    for (const char c : text) {
+        const int value = decode_table[static_cast<unsigned char>(c)];
+        if (value < 0) {
+            return std::nullopt;
+        }
+        buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+        }
+    }
+    return out;
+}
+
+} // namespace sdksign::signing

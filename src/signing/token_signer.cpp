@@ -1,0 +1,60 @@
+#include "signing/token_signer.hpp"
+
+#include "errors.hpp"
+#include "signing/base64url.hpp"
+
+#include <botan/exceptn.h>
+
+#include <array>
+
+namespace sdksign::signing {
+
+TokenSigner::TokenSigner() {
+    try {
+        mac_ = Botan::MessageAuthenticationCode::create_or_throw("HMAC(SHA-256)");
+    } catch (const Botan::Exception& e) {
+        throw Error(std::string("HMAC(SHA-256) is not available: ") + e.what());
+    }
+    payload_.reserve(256);
+    token_.reserve(512);
+}
+
+void TokenSigner::key_for(const credentials::CredentialPtr& credential) {
+    if (keyed_with_ == credential) {
+        return;
+    }
+    try {
+        mac_->set_key(credential->secret);
+    } catch (const Botan::Exception& e) {
+        throw Error(std::string("cannot key HMAC: ") + e.what());
+    }
+    keyed_with_ = credential;
+}
+
+const std::string& TokenSigner::finish_token(std::string_view payload_json) {
+    token_.assign(hs256_header_segment);
+    token_.push_back('.');
+    append_base64url(token_, {reinterpret_cast<const std::uint8_t*>(payload_json.data()), payload_json.size()});
+    mac_->update(reinterpret_cast<const std::uint8_t*>(token_.data()), token_.size());
+    std::array<std::uint8_t, 32> tag{};
+    mac_->final(tag.data());
+    token_.push_back('.');
+    append_base64url(token_, tag);
+    return token_;
+}
+
+const std::string& TokenSigner::sign_meeting(const credentials::CredentialPtr& credential,
+                                             const MeetingClaims& claims) {
+    key_for(credential);
+    payload_.clear();
+    append_meeting_payload(payload_, credential->key_json, claims);
+    return finish_token(payload_);
+}
+
+const std::string& TokenSigner::sign_payload(const credentials::CredentialPtr& credential,
+                                             std::string_view payload_json) {
+    key_for(credential);
+    return finish_token(payload_json);
+}
+
+} // namespace sdksign::signing

@@ -1,0 +1,41 @@
+#pragma once
+// HS256 JWTs. One TokenSigner per thread: a Botan MAC object is not thread-safe, and keeping one keyed MAC per
+// thread spares the key schedule on every token.
+#include "credentials/credential.hpp"
+#include "signing/meeting_claims.hpp"
+
+#include <botan/mac.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace sdksign::signing {
+
+/// The first JWT segment, base64url of {"alg":"HS256","typ":"JWT"}; identical for every token.
+inline constexpr std::string_view hs256_header_segment = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+class TokenSigner {
+public:
+    TokenSigner();
+
+    /// Signs a Meeting SDK token with `credential`. The result lives in this signer and is valid until its
+    /// next call; copy it out if it must outlive that.
+    const std::string& sign_meeting(const credentials::CredentialPtr& credential, const MeetingClaims& claims);
+
+    /// Signs an arbitrary payload (JSON text); for tools and tests.
+    const std::string& sign_payload(const credentials::CredentialPtr& credential, std::string_view payload_json);
+
+private:
+    void key_for(const credentials::CredentialPtr& credential);
+    const std::string& finish_token(std::string_view payload_json);
+
+    std::unique_ptr<Botan::MessageAuthenticationCode> mac_;
+    // Holding the credential, not just its address, keeps a freed and reallocated credential from being
+    // mistaken for the one the MAC is keyed with.
+    credentials::CredentialPtr keyed_with_;
+    std::string payload_;
+    std::string token_;
+};
+
+} // namespace sdksign::signing
