@@ -125,11 +125,11 @@ int run(int argc, char** argv) {
     }
     log::set_level(options.log_level);
     serving = options.command == config::Command::serve;
+    if (serving && FCGX_Init() != 0) {
+        log::error("main", "cannot initialise libfcgi");
+        return 1;
+    }
     if (serving && !options.listen) {
-        if (FCGX_Init() != 0) {
-            log::error("main", "cannot initialise libfcgi");
-            return 1;
-        }
         if (FCGX_IsCGI() != 0) {
             as_cgi = std::getenv("GATEWAY_INTERFACE") != nullptr;
             if (!as_cgi) {

@@ -1,0 +1,132 @@
+// The real env provider (plugins/env), loaded from the built env.so.
+#include "credentials/provider_plugin.hpp"
+#include "errors.hpp"
+#include "plugin_paths.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <optional>
+#include <string>
+
+using sdksign::CredentialError;
+using sdksign::credentials::Provider;
+using sdksign::credentials::ProviderLibrary;
+
+namespace {
+
+constexpr std::chrono::milliseconds deadline{1000};
+
+/// Sets environment variables for one test and restores the previous state after it.
+class ScopedVariable {
+public:
+    ScopedVariable(std::string name, const char* value) : name_(std::move(name)) {
+        if (const char* old = std::getenv(name_.c_str())) {
+            previous_ = old;
+        }
+        if (value != nullptr) {
+            ::setenv(name_.c_str(), value, 1);
+        } else {
+            ::unsetenv(name_.c_str());
+        }
+    }
+    ScopedVariable(const ScopedVariable&) = delete;
+    ScopedVariable& operator=(const ScopedVariable&) = delete;
+    ScopedVariable(ScopedVariable&&) = delete;
+    ScopedVariable& operator=(ScopedVariable&&) = delete;
+    ~ScopedVariable() {
+        if (previous_) {
+            ::setenv(name_.c_str(), previous_->c_str(), 1);
+        } else {
+            ::unsetenv(name_.c_str());
+        }
+    }
+
+private:
+    std::string name_;
+    std::optional<std::string> previous_;
+};
+
+int fetch_status(Provider& provider, const char* credential = "meeting") {
+    try {
+        provider.fetch(credential, deadline);
+    } catch (const CredentialError& e) {
+        return e.status();
+    }
+    return SDKSIGN_OK;
+}
+
+std::string secret_of(const sdksign::credentials::CredentialPtr& credential) {
+    return {credential->secret.begin(), credential->secret.end()};
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(env_provider_cpp)
+
+BOOST_AUTO_TEST_CASE(reads_the_variables_of_zooms_sample) {
+    const ScopedVariable key("ZOOM_MEETING_SDK_KEY", "sample-key");
+    const ScopedVariable secret("ZOOM_MEETING_SDK_SECRET", "sample-secret");
+    const auto library = ProviderLibrary::open(sdksign::test::env_plugin());
+    BOOST_TEST(library->name() == "env");
+    Provider provider(library, {});
+    const auto result = provider.fetch("meeting", deadline);
+    BOOST_TEST(result.credential->key == "sample-key");
+    BOOST_TEST(secret_of(result.credential) == "sample-secret");
+    BOOST_TEST(result.refresh_after_s == 0U);
+}
+
+BOOST_AUTO_TEST_CASE(reads_renamed_variables) {
+    const ScopedVariable key("MY_KEY", "renamed-key");
+    const ScopedVariable secret("MY_SECRET", "renamed-secret");
+    Provider provider(ProviderLibrary::open(sdksign::test::env_plugin()),
+                      {{"key-var", "MY_KEY"}, {"secret-var", "MY_SECRET"}});
+    const auto result = provider.fetch("meeting", deadline);
+    BOOST_TEST(result.credential->key == "renamed-key");
+    BOOST_TEST(secret_of(result.credential) == "renamed-secret");
+}
+
+BOOST_AUTO_TEST_CASE(serves_a_video_sdk_credential_beside_the_meeting_one) {
+    const ScopedVariable key("ZOOM_VIDEO_SDK_KEY", "video-key");
+    const ScopedVariable secret("ZOOM_VIDEO_SDK_SECRET", "video-secret");
+    Provider provider(ProviderLibrary::open(sdksign::test::env_plugin()), {});
+    BOOST_TEST(provider.fetch("video", deadline).credential->key == "video-key");
+    BOOST_TEST(fetch_status(provider, "webinar") == SDKSIGN_E_NOT_FOUND);
+}
+
+BOOST_AUTO_TEST_CASE(reports_an_unset_variable_by_name) {
+    const ScopedVariable key("ZOOM_MEETING_SDK_KEY", "k");
+    const ScopedVariable secret("ZOOM_MEETING_SDK_SECRET", nullptr);
+    Provider provider(ProviderLibrary::open(sdksign::test::env_plugin()), {});
+    try {
+        provider.fetch("meeting", deadline);
+        BOOST_ERROR("an unset secret must fail");
+    } catch (const CredentialError& e) {
+        BOOST_TEST(e.status() == SDKSIGN_E_NOT_FOUND);
+        BOOST_TEST(std::string(e.what()).find("ZOOM_MEETING_SDK_SECRET is not set") != std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(refuses_empty_values) {
+    {
+        const ScopedVariable key("ZOOM_MEETING_SDK_KEY", "");
+        const ScopedVariable secret("ZOOM_MEETING_SDK_SECRET", "s");
+        Provider provider(ProviderLibrary::open(sdksign::test::env_plugin()), {});
+        BOOST_TEST(fetch_status(provider) == SDKSIGN_E_INVALID);
+    }
+    {
+        const ScopedVariable key("ZOOM_MEETING_SDK_KEY", "k");
+        const ScopedVariable secret("ZOOM_MEETING_SDK_SECRET", "");
+        Provider provider(ProviderLibrary::open(sdksign::test::env_plugin()), {});
+        BOOST_TEST(fetch_status(provider) == SDKSIGN_E_INVALID);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(refuses_bad_options) {
+    const auto library = ProviderLibrary::open(sdksign::test::env_plugin());
+    BOOST_CHECK_THROW(Provider(library, {{"colour", "blue"}}), sdksign::ConfigError);
+    BOOST_CHECK_THROW(Provider(library, {{"key-var", "NOT A NAME"}}), sdksign::ConfigError);
+    BOOST_CHECK_THROW(Provider(library, {{"secret-var", ""}}), sdksign::ConfigError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,176 @@
+// The provider loader (src/credentials/provider_plugin.cpp) against real shared objects: a working mock and
+// one copy of it broken in each way the loader must refuse.
+#define BOOST_TEST_MODULE sdksign provider plugin tests
+#include "credentials/provider_plugin.hpp"
+#include "credentials/store.hpp"
+#include "errors.hpp"
+#include "plugin_paths.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+using sdksign::CredentialError;
+using sdksign::PluginError;
+using sdksign::credentials::Provider;
+using sdksign::credentials::ProviderLibrary;
+using sdksign::credentials::ProviderOption;
+using sdksign::test::mock_plugin;
+
+namespace {
+
+constexpr std::chrono::milliseconds deadline{1000};
+
+/// Asserts that `action` throws E and that its message contains every fragment.
+template <typename E, typename F>
+void expect_error(F action, const std::vector<std::string>& fragments) {
+    try {
+        action();
+        BOOST_ERROR("no exception was thrown");
+    } catch (const E& e) {
+        const std::string message = e.what();
+        for (const auto& fragment : fragments) {
+            BOOST_TEST(message.find(fragment) != std::string::npos, "'" << message << "' lacks '" << fragment << "'");
+        }
+    }
+}
+
+int fetch_status_of(const std::vector<ProviderOption>& options) {
+    Provider provider(ProviderLibrary::open(mock_plugin("mock")), options);
+    try {
+        provider.fetch("meeting", deadline);
+    } catch (const CredentialError& e) {
+        return e.status();
+    }
+    return SDKSIGN_OK;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(provider_plugin_cpp)
+
+BOOST_AUTO_TEST_CASE(loads_a_working_provider_and_fetches_its_credential) {
+    const auto library = ProviderLibrary::open(mock_plugin("mock"));
+    BOOST_TEST(library->name() == "mock");
+    BOOST_TEST(library->option_docs().size() == 5U);
+    Provider provider(library, {{"key", "the-key"}, {"secret", "the-secret"}, {"refresh-after", "30"}});
+    const auto result = provider.fetch("meeting", deadline);
+    BOOST_TEST(result.credential->key == "the-key");
+    BOOST_TEST(result.credential->key_json == "\"the-key\"");
+    BOOST_TEST(std::string(result.credential->secret.begin(), result.credential->secret.end()) == "the-secret");
+    BOOST_TEST(result.refresh_after_s == 30U);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_missing_file_naming_it) {
+    const auto path = mock_plugin("does_not_exist");
+    expect_error<PluginError>([&] { ProviderLibrary::open(path); }, {"cannot load provider", path.string()});
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_file_that_is_not_a_shared_object) {
+    const auto path = std::filesystem::temp_directory_path() / "sdksign-not-a-plugin.so";
+    std::ofstream(path) << "this is not ELF\n";
+    expect_error<PluginError>([&] { ProviderLibrary::open(path); }, {"cannot load provider", path.string()});
+    std::filesystem::remove(path);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_library_without_the_entry_symbol) {
+    const auto path = mock_plugin("mock_no_entry");
+    expect_error<PluginError>([&] { ProviderLibrary::open(path); },
+                              {path.string(), "does not export sdksign_provider_v1"});
+}
+
+BOOST_AUTO_TEST_CASE(refuses_another_abi_version) {
+    const auto path = mock_plugin("mock_wrong_abi");
+    expect_error<PluginError>([&] { ProviderLibrary::open(path); }, {path.string(), "ABI 2", "needs ABI 1"});
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_table_smaller_than_this_abi) {
+    const auto path = mock_plugin("mock_small_table");
+    expect_error<PluginError>([&] { ProviderLibrary::open(path); }, {path.string(), "smaller than"});
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_table_with_a_null_function) {
+    const auto path = mock_plugin("mock_null_fetch");
+    expect_error<PluginError>([&] { ProviderLibrary::open(path); }, {path.string(), "incomplete"});
+}
+
+BOOST_AUTO_TEST_CASE(reports_a_provider_that_fails_to_create) {
+    const auto library = ProviderLibrary::open(mock_plugin("mock_create_fails"));
+    expect_error<sdksign::ConfigError>([&] { Provider provider(library, {}); },
+                                       {"provider mock", "mock refuses every configuration"});
+}
+
+BOOST_AUTO_TEST_CASE(passes_the_providers_refusal_of_an_option_on) {
+    const auto library = ProviderLibrary::open(mock_plugin("mock"));
+    expect_error<sdksign::ConfigError>([&] { Provider provider(library, {{"colour", "blue"}}); },
+                                       {"unknown option 'colour'"});
+}
+
+BOOST_AUTO_TEST_CASE(carries_each_fetch_status_through) {
+    for (const int status : {SDKSIGN_E_CONFIG, SDKSIGN_E_NOT_FOUND, SDKSIGN_E_DENIED, SDKSIGN_E_UNAVAILABLE,
+                             SDKSIGN_E_INVALID}) {
+        BOOST_TEST(fetch_status_of({{"fetch-status", std::to_string(status)}}) == status);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_success_without_exactly_one_credential) {
+    BOOST_TEST(fetch_status_of({{"puts", "0"}}) == SDKSIGN_E_INVALID);
+    BOOST_TEST(fetch_status_of({{"puts", "2"}}) == SDKSIGN_E_INVALID);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_empty_or_unprintable_credentials) {
+    BOOST_TEST(fetch_status_of({{"key", ""}}) == SDKSIGN_E_INVALID);
+    BOOST_TEST(fetch_status_of({{"secret", ""}}) == SDKSIGN_E_INVALID);
+    BOOST_TEST(fetch_status_of({{"key", "bad\nkey"}}) == SDKSIGN_E_INVALID);
+}
+
+BOOST_AUTO_TEST_CASE(never_puts_the_secret_in_an_error) {
+    Provider provider(ProviderLibrary::open(mock_plugin("mock")), {{"key", ""}, {"secret", "hush-hush-secret"}});
+    try {
+        provider.fetch("meeting", deadline);
+        BOOST_ERROR("an empty key must be refused");
+    } catch (const CredentialError& e) {
+        BOOST_TEST(std::string(e.what()).find("hush-hush-secret") == std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(reports_an_unknown_credential_name) {
+    Provider provider(ProviderLibrary::open(mock_plugin("mock")), {});
+    expect_error<CredentialError>([&] { provider.fetch("video", deadline); }, {"credential video", "no credential"});
+}
+
+BOOST_AUTO_TEST_CASE(finds_providers_by_plain_name_only) {
+    const auto dir = sdksign::test::required_path("SDKSIGN_TEST_MOCK_DIR");
+    BOOST_TEST(sdksign::credentials::find_provider("mock", dir) == dir / "mock.so");
+    expect_error<sdksign::ConfigError>([&] { sdksign::credentials::find_provider("../mock", dir); },
+                                       {"plain name"});
+    expect_error<sdksign::ConfigError>([&] { sdksign::credentials::find_provider("", dir); }, {"plain name"});
+    expect_error<PluginError>([&] { sdksign::credentials::find_provider("nothing-here", dir); },
+                              {"no provider named 'nothing-here'", (dir / "nothing-here.so").string()});
+}
+
+BOOST_AUTO_TEST_CASE(looks_beside_the_executable_then_in_the_install_folder) {
+    const auto candidates = sdksign::credentials::provider_candidates("env", {});
+    BOOST_TEST_REQUIRE(!candidates.empty());
+    BOOST_TEST(candidates.back().filename() == "env.so");
+    BOOST_TEST(candidates.back().parent_path().filename() == "sdksign");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(store_with_provider)
+
+BOOST_AUTO_TEST_CASE(keeps_the_last_good_credential_when_a_refresh_fails) {
+    const auto library = ProviderLibrary::open(mock_plugin("mock"));
+    Provider good(library, {{"key", "k1"}});
+    Provider failing(library, {{"fetch-status", std::to_string(SDKSIGN_E_UNAVAILABLE)}});
+    sdksign::credentials::Store store;
+    store.refresh(good, "meeting", deadline);
+    BOOST_CHECK_THROW(store.refresh(failing, "meeting", deadline), CredentialError);
+    BOOST_TEST_REQUIRE(store.current("meeting") != nullptr);
+    BOOST_TEST(store.current("meeting")->key == "k1");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
