@@ -40,13 +40,15 @@ std::vector<std::string> environment_strings() {
     return result;
 }
 
-/// Under CGI a failure to start must still be an HTTP response, or the visitor sees the server's own 500 page.
+/// Under CGI a failure to start must still be an HTTP response, or the visitor sees the server's own 500
+/// page.
 int fail(bool as_cgi, int status, const std::string& message, int exit_code) {
     log::error("main", message);
     if (as_cgi) {
-        const auto response = app::error_response(status, status == 503 ? "$credentials" : "$server",
-                                                  status == 503 ? "The signing credentials are unavailable"
-                                                                : "The server is misconfigured; see its error log");
+        const auto response =
+            app::error_response(status, status == 503 ? "$credentials" : "$server",
+                                status == 503 ? "The signing credentials are unavailable"
+                                              : "The server is misconfigured; see its error log");
         std::cout << http::serialize_cgi(response) << std::flush;
         return 0;
     }
@@ -61,7 +63,8 @@ struct LoadedProvider {
 LoadedProvider load_provider(const config::Options& options) {
     LoadedProvider loaded;
     loaded.library = credentials::ProviderLibrary::open(config::provider_file(options));
-    const std::string section = options.provider_path.empty() ? options.provider : std::string(loaded.library->name());
+    const std::string section =
+        options.provider_path.empty() ? options.provider : std::string(loaded.library->name());
     const auto provider_options = config::provider_options(options, section, loaded.library->option_docs());
     loaded.provider = std::make_unique<credentials::Provider>(loaded.library, provider_options);
     return loaded;
@@ -100,8 +103,9 @@ int serve(const config::Options& options, credentials::Store& store, bool as_cgi
     if (options.listen) {
         own_socket = gateway::open_listen_socket(*options.listen, options.socket_mode);
         settings.listen_fd = own_socket.get();
-        log::info("main", "serving FastCGI on " + *options.listen + " with " + std::to_string(options.threads) +
-                              " threads");
+        log::info("main",
+                  "serving FastCGI on " + *options.listen + " with " + std::to_string(options.threads) +
+                      " threads");
     } else {
         log::debug("main", "serving FastCGI on the socket inherited as fd 0");
     }
@@ -133,17 +137,22 @@ int run(int argc, char** argv) {
         if (FCGX_IsCGI() != 0) {
             as_cgi = std::getenv("GATEWAY_INTERFACE") != nullptr;
             if (!as_cgi) {
-                log::error("main", "not started by a web server: standard input is not a FastCGI socket and "
-                                   "GATEWAY_INTERFACE is unset; use --listen ADDRESS, or `sdksign --help`");
+                log::error("main",
+                           "not started by a web server: standard input is not a FastCGI socket and "
+                           "GATEWAY_INTERFACE is unset; use --listen ADDRESS, or `sdksign --help`");
                 return exit_config_error;
             }
         }
     }
 
     switch (options.command) {
-    case config::Command::help: return print_help(options);
-    case config::Command::version: std::cout << "sdksign " << build_config::version << "\n"; return 0;
-    default: break;
+    case config::Command::help:
+        return print_help(options);
+    case config::Command::version:
+        std::cout << "sdksign " << build_config::version << "\n";
+        return 0;
+    default:
+        break;
     }
 
     LoadedProvider loaded;

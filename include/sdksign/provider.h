@@ -63,19 +63,19 @@ enum sdksign_status {
 /** One configuration option handed to `create`: a name from the provider's `options` list and its value. */
 struct sdksign_option {
     /** Option name without the section prefix, e.g. "key-var" for `[env] key-var = ...`. NUL-terminated. */
-    const char *name;
+    const char* name;
     /** The value as the operator wrote it, NUL-terminated. Valid only during the `create` call. */
-    const char *value;
+    const char* value;
 };
 
 /** Documentation of one option a provider accepts; the host lists these in `sdksign --help`. */
 struct sdksign_option_doc {
     /** Option name, lower case with dashes, e.g. "key-var". NULL ends the list. */
-    const char *name;
+    const char* name;
     /** One line of help text. */
-    const char *help;
+    const char* help;
     /** The default shown in --help, or NULL when the option has none. Never a secret. */
-    const char *default_value;
+    const char* default_value;
 };
 
 /**
@@ -89,8 +89,8 @@ struct sdksign_option_doc {
  *
  * The host copies both before returning; the provider then wipes its own copies.
  */
-typedef void (*sdksign_put_credential)(void *sink, const char *key, size_t key_len, const unsigned char *secret,
-                                       size_t secret_len);
+typedef void (*sdksign_put_credential)(void* sink, const char* key, size_t key_len,
+                                       const unsigned char* secret, size_t secret_len);
 
 /** The table a provider returns from `sdksign_provider_v1`. It must stay valid until the process exits. */
 struct sdksign_provider {
@@ -99,11 +99,11 @@ struct sdksign_provider {
     /** sizeof(struct sdksign_provider) as the provider was compiled; lets later versions append members. */
     uint32_t struct_size;
     /** Short name, e.g. "env"; used in log lines and as the configuration section name. */
-    const char *name;
+    const char* name;
     /** One-line description for --help. */
-    const char *description;
+    const char* description;
     /** The options `create` understands, ended by an entry whose name is NULL. Never NULL itself. */
-    const struct sdksign_option_doc *options;
+    const struct sdksign_option_doc* options;
 
     /**
      * Creates a provider state from its options.
@@ -115,7 +115,8 @@ struct sdksign_provider {
      * @param err_len   size of `err` in bytes (at least 1).
      * @return SDKSIGN_OK, or SDKSIGN_E_CONFIG for a bad option (the message names it).
      */
-    int (*create)(const struct sdksign_option *options, size_t count, void **state, char *err, size_t err_len);
+    int (*create)(const struct sdksign_option* options, size_t count, void** state, char* err,
+                  size_t err_len);
 
     /**
      * Fetches the current value of one named credential and hands it to `put`.
@@ -132,18 +133,18 @@ struct sdksign_provider {
      * @param err_len          size of `err` in bytes (at least 1).
      * @return a `sdksign_status`.
      */
-    int (*fetch)(void *state, const char *credential, uint32_t deadline_ms, void *sink,
-                 sdksign_put_credential put, uint32_t *refresh_after_s, char *err, size_t err_len);
+    int (*fetch)(void* state, const char* credential, uint32_t deadline_ms, void* sink,
+                 sdksign_put_credential put, uint32_t* refresh_after_s, char* err, size_t err_len);
 
     /** Releases a state from `create`, wiping any secret it still holds. Accepts NULL. */
-    void (*destroy)(void *state);
+    void (*destroy)(void* state);
 };
 
 /** The signature of the exported entry point. */
-typedef const struct sdksign_provider *(*sdksign_provider_entry)(void);
+typedef const struct sdksign_provider* (*sdksign_provider_entry)(void);
 
 /** The one symbol a provider exports. It returns a pointer to a static, constant table; never NULL. */
-SDKSIGN_EXPORT const struct sdksign_provider *sdksign_provider_v1(void);
+SDKSIGN_EXPORT const struct sdksign_provider* sdksign_provider_v1(void);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,7 @@
 // Node sample by default (ZOOM_MEETING_SDK_KEY / ZOOM_MEETING_SDK_SECRET).
 #include <sdksign/provider.h>
 
-#include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -24,7 +24,8 @@ struct EnvProvider {
 
 constexpr sdksign_option_doc option_docs[] = {
     {"key-var", "environment variable holding the Meeting SDK key (client id)", "ZOOM_MEETING_SDK_KEY"},
-    {"secret-var", "environment variable holding the Meeting SDK secret (client secret)", "ZOOM_MEETING_SDK_SECRET"},
+    {"secret-var", "environment variable holding the Meeting SDK secret (client secret)",
+     "ZOOM_MEETING_SDK_SECRET"},
     {"video-key-var", "environment variable holding the Video SDK key", "ZOOM_VIDEO_SDK_KEY"},
     {"video-secret-var", "environment variable holding the Video SDK secret", "ZOOM_VIDEO_SDK_SECRET"},
     {nullptr, nullptr, nullptr},
@@ -34,7 +35,9 @@ void write_error(char* err, std::size_t err_len, const std::string& message) noe
     if (err == nullptr || err_len == 0) {
         return;
     }
-    std::snprintf(err, err_len, "%s", message.c_str());
+    const std::size_t length = std::min(message.size(), err_len - 1);
+    message.copy(err, length);
+    err[length] = '\0';
 }
 
 // POSIX allows letters, digits and underscores; anything else is almost certainly a typo in the config.
@@ -42,16 +45,13 @@ bool is_variable_name(const std::string& name) {
     if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
         return false;
     }
-    for (const char c : name) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-        if (!ok) {
-            return false;
-        }
-    }
-    return true;
+    return std::ranges::all_of(name, [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
 }
 
-int create(const sdksign_option* options, std::size_t count, void** state, char* err, std::size_t err_len) noexcept {
+int create(const sdksign_option* options, std::size_t count, void** state, char* err,
+           std::size_t err_len) noexcept {
     try {
         auto provider = std::make_unique<EnvProvider>();
         for (std::size_t i = 0; i < count; ++i) {
@@ -87,7 +87,8 @@ int create(const sdksign_option* options, std::size_t count, void** state, char*
 }
 
 int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, void* sink,
-          sdksign_put_credential put, std::uint32_t* refresh_after_s, char* err, std::size_t err_len) noexcept {
+          sdksign_put_credential put, std::uint32_t* refresh_after_s, char* err,
+          std::size_t err_len) noexcept {
     try {
         const auto* provider = static_cast<const EnvProvider*>(state);
         const std::string which = credential;
@@ -105,11 +106,14 @@ int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, vo
         const char* key = std::getenv(names->key.c_str());
         const char* secret = std::getenv(names->secret.c_str());
         if (key == nullptr || secret == nullptr) {
-            write_error(err, err_len, "environment variable " + (key == nullptr ? names->key : names->secret) + " is not set");
+            write_error(err, err_len,
+                        "environment variable " + (key == nullptr ? names->key : names->secret) +
+                            " is not set");
             return SDKSIGN_E_NOT_FOUND;
         }
         if (*key == '\0' || *secret == '\0') {
-            write_error(err, err_len, "environment variable " + (*key == '\0' ? names->key : names->secret) + " is empty");
+            write_error(err, err_len,
+                        "environment variable " + (*key == '\0' ? names->key : names->secret) + " is empty");
             return SDKSIGN_E_INVALID;
         }
         // The environment block belongs to the process, so there is no private copy to wipe here.
@@ -123,14 +127,16 @@ int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, vo
     return SDKSIGN_E_UNAVAILABLE;
 }
 
-void destroy(void* state) noexcept { delete static_cast<EnvProvider*>(state); }
+void destroy(void* state) noexcept {
+    delete static_cast<EnvProvider*>(state);
+}
 
 constexpr sdksign_provider table = {
     SDKSIGN_PROVIDER_ABI,
     sizeof(sdksign_provider),
     "env",
     "reads the SDK key and secret from environment variables",
-    option_docs,
+    &option_docs[0],
     create,
     fetch,
     destroy,
@@ -138,4 +144,6 @@ constexpr sdksign_provider table = {
 
 } // namespace
 
-extern "C" SDKSIGN_EXPORT const sdksign_provider* sdksign_provider_v1(void) { return &table; }
+extern "C" SDKSIGN_EXPORT const sdksign_provider* sdksign_provider_v1() {
+    return &table;
+}

@@ -10,8 +10,8 @@ namespace {
 // Header names are tokens; echoing anything else would let a client inject into our response headers.
 bool is_header_list(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-               c == ',' || c == ' ';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+            c == '_' || c == ',' || c == ' ';
     });
 }
 
@@ -25,8 +25,9 @@ void add_cors_headers(const http::Request& request, const Settings& settings, ht
     // The answer depends on the Origin header, so caches must key on it.
     response.set_header("Vary", "Origin");
     const auto origin = request.header("Origin");
-    if (origin && std::find(settings.allowed_origins.begin(), settings.allowed_origins.end(), *origin) !=
-                      settings.allowed_origins.end()) {
+    if (origin &&
+        std::find(settings.allowed_origins.begin(), settings.allowed_origins.end(), *origin) !=
+            settings.allowed_origins.end()) {
         response.set_header("Access-Control-Allow-Origin", *origin);
     }
 }

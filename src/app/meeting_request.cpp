@@ -3,6 +3,8 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <string>
@@ -30,9 +32,9 @@ const Value* find_last_member(const Value& object, std::string_view name) {
 }
 
 std::string format_number(double value) {
-    char buffer[32];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-    return {buffer, result.ptr};
+    std::array<char, 32> buffer{};
+    const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+    return {buffer.data(), result.ptr};
 }
 
 std::string echo_string(std::string_view text) {
@@ -90,12 +92,7 @@ bool is_whole_decimal(std::string_view text) {
     if (text.empty() || text.size() > 15) {
         return false; // 15 digits stay exact in a double and cover every range checked here
     }
-    for (const char c : text) {
-        if (c < '0' || c > '9') {
-            return false;
-        }
-    }
-    return true;
+    return std::ranges::all_of(text, [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::variant<Coerced, ValidationError> coerce_number(std::string_view property, const Value& value) {
@@ -103,20 +100,23 @@ std::variant<Coerced, ValidationError> coerce_number(std::string_view property, 
         const std::string_view text(value.GetString(), value.GetStringLength());
         if (!is_whole_decimal(text)) {
             return ValidationError{std::string(property),
-                                   "Value " + echo_string(text) + " not allowed, must be a whole decimal integer"};
+                                   "Value " + echo_string(text) +
+                                       " not allowed, must be a whole decimal integer"};
         }
         long long parsed = 0;
         std::from_chars(text.data(), text.data() + text.size(), parsed);
         return Coerced{static_cast<double>(parsed), true};
     }
     if (!value.IsNumber()) {
-        return ValidationError{std::string(property), "Value " + describe(value) + " not allowed, must be of type number"};
+        return ValidationError{std::string(property),
+                               "Value " + describe(value) + " not allowed, must be of type number"};
     }
     const double number = value.GetDouble();
     return Coerced{number, std::trunc(number) == number};
 }
 
-std::optional<ValidationError> check_zero_or_one(std::string_view property, const Value* value, std::optional<int>& out) {
+std::optional<ValidationError> check_zero_or_one(std::string_view property, const Value* value,
+                                                 std::optional<int>& out) {
     if (value == nullptr) {
         return std::nullopt;
     }
@@ -145,7 +145,8 @@ std::optional<ValidationError> check_expiration(const Value* value, std::optiona
     const auto number = std::get<Coerced>(coerced);
     if (!number.is_integer) {
         return ValidationError{std::string(property),
-                               "Value " + describe(*value) + " not allowed, must be a whole number of seconds"};
+                               "Value " + describe(*value) +
+                                   " not allowed, must be a whole number of seconds"};
     }
     if (number.value < static_cast<double>(min_expiration_seconds) ||
         number.value > static_cast<double>(max_expiration_seconds)) {
@@ -155,7 +156,8 @@ std::optional<ValidationError> check_expiration(const Value* value, std::optiona
     return std::nullopt;
 }
 
-std::optional<ValidationError> check_meeting_number(const Value* value, std::optional<signing::MeetingNumber>& out) {
+std::optional<ValidationError> check_meeting_number(const Value* value,
+                                                    std::optional<signing::MeetingNumber>& out) {
     constexpr std::string_view property = "meetingNumber";
     if (value == nullptr) {
         return std::nullopt;
@@ -200,13 +202,20 @@ MeetingRequestResult parse_meeting_request(std::string_view body) {
     if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         document.SetObject();
     } else {
+        // RapidJSON takes a NUL byte for the end of the text, so `{}` NUL `garbage` would pass; JSON text
+        // never holds a raw NUL.
+        if (const auto nul = body.find('\0'); nul != std::string_view::npos) {
+            return RequestRejection{
+                400, {{"$body", "Body is not valid JSON: NUL byte. (at byte " + std::to_string(nul) + ")"}}};
+        }
         constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
         document.Parse<flags>(body.data(), body.size());
         if (document.HasParseError()) {
-            return RequestRejection{
-                400,
-                {{"$body", std::string("Body is not valid JSON: ") + rapidjson::GetParseError_En(document.GetParseError()) +
-                               " (at byte " + std::to_string(document.GetErrorOffset()) + ")"}}};
+            return RequestRejection{400,
+                                    {{"$body",
+                                      std::string("Body is not valid JSON: ") +
+                                          rapidjson::GetParseError_En(document.GetParseError()) +
+                                          " (at byte " + std::to_string(document.GetErrorOffset()) + ")"}}};
         }
         if (!document.IsObject()) {
             return RequestRejection{400, {{"$body", "Body must be a JSON object"}}};
@@ -223,8 +232,9 @@ MeetingRequestResult parse_meeting_request(std::string_view body) {
     // The sample's order: the schema rule, then each property; meetingNumber's own check (which the
     // sample lacks) comes right after the schema rule.
     if ((meeting_number == nullptr) != (role == nullptr)) {
-        errors.push_back({"$schema", "If one of the following properties is present, all or none must be present: "
-                                     "meetingNumber, role"});
+        errors.push_back({"$schema",
+                          "If one of the following properties is present, all or none must be present: "
+                          "meetingNumber, role"});
     }
     if (auto error = check_meeting_number(meeting_number, request.meeting_number)) {
         errors.push_back(std::move(*error));

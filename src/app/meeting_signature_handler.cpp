@@ -29,13 +29,15 @@ std::optional<std::string> content_type_problem(std::string_view content_type) {
     if (!equals_ignoring_case(trim(content_type.substr(0, semicolon)), "application/json")) {
         return "Content-Type must be application/json";
     }
-    std::string_view parameters = semicolon == std::string_view::npos ? "" : content_type.substr(semicolon + 1);
+    std::string_view parameters =
+        semicolon == std::string_view::npos ? "" : content_type.substr(semicolon + 1);
     while (!parameters.empty()) {
         const auto next = parameters.find(';');
         const auto parameter = trim(parameters.substr(0, next));
         parameters = next == std::string_view::npos ? "" : parameters.substr(next + 1);
         const auto equals = parameter.find('=');
-        if (equals == std::string_view::npos || !equals_ignoring_case(trim(parameter.substr(0, equals)), "charset")) {
+        if (equals == std::string_view::npos ||
+            !equals_ignoring_case(trim(parameter.substr(0, equals)), "charset")) {
             continue;
         }
         auto charset = trim(parameter.substr(equals + 1));
@@ -56,7 +58,8 @@ http::Response handle_meeting_signature(const http::Request& request, Services& 
     if (request.body_too_large || request.body.size() > settings.max_body_bytes ||
         (request.content_length && *request.content_length > settings.max_body_bytes)) {
         return error_response(413, "$body",
-                              "Body is larger than the limit of " + std::to_string(settings.max_body_bytes) + " bytes");
+                              "Body is larger than the limit of " + std::to_string(settings.max_body_bytes) +
+                                  " bytes");
     }
     const bool empty_body = request.body.empty();
     if (request.content_type && !request.content_type->empty()) {
@@ -75,7 +78,8 @@ http::Response handle_meeting_signature(const http::Request& request, Services& 
 
     const auto credential = services.credentials.current(credentials::meeting_credential);
     if (!credential) {
-        return error_response(503, "$credentials", "The signing credentials are unavailable; try again later");
+        return error_response(503, "$credentials",
+                              "The signing credentials are unavailable; try again later");
     }
 
     signing::MeetingClaims claims;

@@ -17,7 +17,7 @@ int run_sign(const std::string& body, app::Services& services, std::ostream& out
 
 int run_check(credentials::Provider& provider, std::chrono::milliseconds deadline, std::ostream& out) {
     const std::string where = "provider " + std::string(provider.library().name()) + " (" +
-                              provider.library().path().string() + ")";
+        provider.library().path().string() + ")";
     try {
         const auto result = provider.fetch(credentials::meeting_credential, deadline);
         out << "ok: " << where << " delivered the meeting credential, SDK key " << result.credential->key

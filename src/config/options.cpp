@@ -20,7 +20,8 @@ constexpr std::string_view environment_prefix = "SDKSIGN_";
 /// Every host option, all taken as text and checked below: Boost's own conversions accept "-1" for an
 /// unsigned and name neither the source nor the allowed range.
 po::options_description host_options() {
-    po::options_description options("Options (command line --name, environment SDKSIGN_NAME, config file name=)");
+    po::options_description options(
+        "Options (command line --name, environment SDKSIGN_NAME, config file name=)");
     // clang-format off
     options.add_options()
         ("help,h", "show this help and exit")
@@ -72,7 +73,8 @@ std::string option_name_for_variable(std::string_view variable) {
     return name;
 }
 
-/// Where each option came from, for error messages: "--threads", "SDKSIGN_THREADS", "file:line"-less "in FILE".
+/// Where each option came from, for error messages: "--threads", "SDKSIGN_THREADS", "file:line"-less "in
+/// FILE".
 using Sources = std::map<std::string, std::string, std::less<>>;
 
 void absorb(const po::parsed_options& parsed, const po::options_description& known, po::variables_map& values,
@@ -87,7 +89,8 @@ void absorb(const po::parsed_options& parsed, const po::options_description& kno
             // A provider's option: keep the first source's value, as Boost does for host options.
             if (!section_options.contains(option.string_key)) {
                 const std::string value = option.value.empty() ? std::string() : option.value.front();
-                section_options.emplace(option.string_key, std::make_pair(value, describe(option.string_key)));
+                section_options.emplace(option.string_key,
+                                        std::make_pair(value, describe(option.string_key)));
             }
             continue;
         }
@@ -104,7 +107,7 @@ void absorb(const po::parsed_options& parsed, const po::options_description& kno
     }
 }
 
-template <typename Integer>
+template<typename Integer>
 Integer integer_option(const po::variables_map& values, const Sources& sources, const std::string& name,
                        Integer fallback, Integer minimum, Integer maximum, int base = 10) {
     if (!values.count(name)) {
@@ -113,20 +116,22 @@ Integer integer_option(const po::variables_map& values, const Sources& sources, 
     const auto& text = values[name].as<std::string>();
     Integer parsed{};
     const auto result = std::from_chars(text.data(), text.data() + text.size(), parsed, base);
-    if (result.ec != std::errc() || result.ptr != text.data() + text.size() || parsed < minimum || parsed > maximum) {
+    if (result.ec != std::errc() || result.ptr != text.data() + text.size() || parsed < minimum ||
+        parsed > maximum) {
         std::ostringstream range;
         if (base == 8) {
             range << std::oct;
         }
         range << minimum << " and " << maximum;
-        throw ConfigError(sources.at(name) + ": '" + text + "' is not " + (base == 8 ? "an octal number" : "a whole number") +
-                          " between " + range.str());
+        throw ConfigError(sources.at(name) + ": '" + text + "' is not " +
+                          (base == 8 ? "an octal number" : "a whole number") + " between " + range.str());
     }
     return parsed;
 }
 
-std::string text_option(const po::variables_map& values, const std::string& name, std::string fallback) {
-    return values.count(name) ? values[name].as<std::string>() : std::move(fallback);
+std::string text_option(const po::variables_map& values, const std::string& name,
+                        const std::string& fallback) {
+    return values.count(name) ? values[name].as<std::string>() : fallback;
 }
 
 std::vector<std::string> split_origins(const std::vector<std::string>& raw, const std::string& where) {
@@ -136,7 +141,8 @@ std::vector<std::string> split_origins(const std::vector<std::string>& raw, cons
         for (const char c : value + ",") {
             if (c == ',' || c == ' ' || c == '\t') {
                 if (!current.empty()) {
-                    // An origin is scheme://host[:port]: a path or a trailing slash never matches a browser's.
+                    // An origin is scheme://host[:port]: a path or a trailing slash never matches a
+                    // browser's.
                     const auto scheme = current.find("://");
                     if (current == "*" || scheme == std::string::npos ||
                         current.find('/', scheme + 3) != std::string::npos) {
@@ -155,8 +161,8 @@ std::vector<std::string> split_origins(const std::vector<std::string>& raw, cons
 }
 
 std::string checked_path(const po::variables_map& values, const Sources& sources, const std::string& name,
-                         std::string fallback) {
-    std::string path = text_option(values, name, std::move(fallback));
+                         const std::string& fallback) {
+    std::string path = text_option(values, name, fallback);
     if (path.empty() || path.front() != '/') {
         throw ConfigError(sources.at(name) + ": '" + path + "' must start with /");
     }
@@ -165,7 +171,8 @@ std::string checked_path(const po::variables_map& values, const Sources& sources
 
 } // namespace
 
-Options parse_options(const std::vector<std::string>& arguments, const std::vector<std::string>& environment) {
+Options parse_options(const std::vector<std::string>& arguments,
+                      const std::vector<std::string>& environment) {
     Options options;
     const auto known = host_options();
     po::variables_map values;
@@ -196,18 +203,25 @@ Options parse_options(const std::vector<std::string>& arguments, const std::vect
         everything.add(known).add(positional_sink);
         po::positional_options_description positional;
         positional.add("argument", -1);
-        const auto parsed = po::command_line_parser(rest)
-                                .options(everything)
-                                .positional(positional)
-                                .allow_unregistered()
-                                .style(po::command_line_style::default_style &
-                                       ~po::command_line_style::allow_guessing)
-                                .run();
+        const auto parsed =
+            po::command_line_parser(rest)
+                .options(everything)
+                .positional(positional)
+                .allow_unregistered()
+                .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                .run();
         for (const auto& option : parsed.options) {
             if (option.string_key == "argument") {
                 options.arguments.insert(options.arguments.end(), option.value.begin(), option.value.end());
             } else if (option.unregistered && option.string_key.find('.') == std::string::npos) {
-                throw ConfigError("unknown option " + option.original_tokens.front() + "; see sdksign --help");
+                throw ConfigError("unknown option " + option.original_tokens.front() +
+                                  "; see sdksign --help");
+            } else if (option.unregistered && option.original_tokens.front().find('=') == std::string::npos) {
+                // Boost cannot know that an undeclared option takes a value, so "--env.key-var X" would
+                // silently lose X to the positional arguments.
+                throw ConfigError("provider option " + option.original_tokens.front() +
+                                  " needs its value after '=', as in " + option.original_tokens.front() +
+                                  "=VALUE");
             }
         }
         absorb(parsed, known, values, sources, options.section_options,
@@ -269,7 +283,8 @@ Options parse_options(const std::vector<std::string>& arguments, const std::vect
     }
     options.socket_mode = integer_option<unsigned>(values, sources, "socket-mode", 0660, 0, 0777, 8);
     options.threads = integer_option<unsigned>(values, sources, "threads", 4, 1, 256);
-    options.shutdown_timeout = std::chrono::seconds(integer_option<int>(values, sources, "shutdown-timeout", 5, 1, 60));
+    options.shutdown_timeout =
+        std::chrono::seconds(integer_option<int>(values, sources, "shutdown-timeout", 5, 1, 60));
     options.provider = text_option(values, "provider", "env");
     options.provider_path = text_option(values, "provider-path", "");
     options.plugin_dir = text_option(values, "plugin-dir", "");
@@ -277,12 +292,14 @@ Options parse_options(const std::vector<std::string>& arguments, const std::vect
         std::chrono::milliseconds(integer_option<int>(values, sources, "fetch-timeout-ms", 5000, 1, 60000));
 
     app::Settings& settings = options.app;
-    settings.max_body_bytes = integer_option<std::size_t>(values, sources, "max-body-bytes", 102400, 1, 16777216);
+    settings.max_body_bytes =
+        integer_option<std::size_t>(values, sources, "max-body-bytes", 102400, 1, 16777216);
     if (values.count("cors-origin")) {
         settings.allowed_origins =
             split_origins(values["cors-origin"].as<std::vector<std::string>>(), sources.at("cors-origin"));
     }
-    settings.cors_max_age_seconds = integer_option<std::int64_t>(values, sources, "cors-max-age", 7200, 0, 86400);
+    settings.cors_max_age_seconds =
+        integer_option<std::int64_t>(values, sources, "cors-max-age", 7200, 0, 86400);
     settings.iat_backdate_seconds = integer_option<std::int64_t>(values, sources, "iat-backdate", 0, 0, 3600);
     settings.default_expiration_seconds =
         integer_option<std::int64_t>(values, sources, "default-expiration", 7200, 1800, 172800);
@@ -311,7 +328,8 @@ std::vector<credentials::ProviderOption> provider_options(const Options& options
         const std::string section = full_name.substr(0, dot);
         const std::string name = full_name.substr(dot + 1);
         if (section != provider) {
-            throw ConfigError(source + " belongs to provider '" + section + "', but the provider is '" + provider + "'");
+            throw ConfigError(source + " belongs to provider '" + section + "', but the provider is '" +
+                              provider + "'");
         }
         const bool known = std::any_of(documented.begin(), documented.end(),
                                        [&](const sdksign_option_doc& doc) { return name == doc.name; });
@@ -327,11 +345,13 @@ std::vector<credentials::ProviderOption> provider_options(const Options& options
 std::string help_text(const std::string& provider, const std::vector<sdksign_option_doc>& provider_docs) {
     std::ostringstream out;
     out << "Usage: sdksign [serve] [OPTIONS]        serve Zoom Meeting SDK signatures (FastCGI or CGI)\n"
-           "       sdksign sign [OPTIONS] [JSON]    sign one request body (default {}) and print the response\n"
-           "       sdksign check [OPTIONS]          load the provider and report whether credentials are usable\n\n";
+           "       sdksign sign [OPTIONS] [JSON]    sign one request body (default {}) and print the "
+           "response\n"
+           "       sdksign check [OPTIONS]          load the provider and report whether credentials are "
+           "usable\n\n";
     out << host_options() << "\n";
     if (!provider_docs.empty()) {
-        out << "Options of provider '" << provider << "' (--" << provider << ".NAME, SDKSIGN_";
+        out << "Options of provider '" << provider << "' (--" << provider << ".NAME=VALUE, SDKSIGN_";
         for (const char c : provider) {
             out << static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : (c == '-' ? '_' : c));
         }

@@ -3,10 +3,11 @@
 #include "build_config.hpp"
 #include "errors.hpp"
 
-#include <array>
 #include <dlfcn.h>
-#include <system_error>
 #include <unistd.h>
+
+#include <array>
+#include <system_error>
 
 namespace sdksign::credentials {
 
@@ -64,8 +65,8 @@ struct Sink {
     bool out_of_memory = false;
 };
 
-extern "C" void put_credential(void* sink_pointer, const char* key, std::size_t key_len, const unsigned char* secret,
-                               std::size_t secret_len) {
+extern "C" void put_credential(void* sink_pointer, const char* key, std::size_t key_len,
+                               const unsigned char* secret, std::size_t secret_len) {
     auto* sink = static_cast<Sink*>(sink_pointer);
     try {
         ++sink->calls;
@@ -96,7 +97,8 @@ std::shared_ptr<const ProviderLibrary> ProviderLibrary::open(const std::filesyst
     std::unique_ptr<void, Closer> handle(::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL));
     if (!handle) {
         const char* reason = ::dlerror();
-        throw PluginError("cannot load provider " + file + ": " + (reason != nullptr ? reason : "unknown error"));
+        throw PluginError("cannot load provider " + file + ": " +
+                          (reason != nullptr ? reason : "unknown error"));
     }
     ::dlerror();
     void* symbol = ::dlsym(handle.get(), SDKSIGN_PROVIDER_ENTRY);
@@ -111,18 +113,21 @@ std::shared_ptr<const ProviderLibrary> ProviderLibrary::open(const std::filesyst
         throw PluginError("provider " + file + " returned no provider table");
     }
     if (table->abi_version != SDKSIGN_PROVIDER_ABI) {
-        throw PluginError("provider " + file + " was built for provider ABI " + std::to_string(table->abi_version) +
-                          ", this sdksign needs ABI " + std::to_string(SDKSIGN_PROVIDER_ABI) +
+        throw PluginError("provider " + file + " was built for provider ABI " +
+                          std::to_string(table->abi_version) + ", this sdksign needs ABI " +
+                          std::to_string(SDKSIGN_PROVIDER_ABI) +
                           "; rebuild the provider against this version's <sdksign/provider.h>");
     }
     if (table->struct_size < sizeof(sdksign_provider)) {
-        throw PluginError("provider " + file + " has a provider table of " + std::to_string(table->struct_size) +
-                          " bytes, smaller than the " + std::to_string(sizeof(sdksign_provider)) +
-                          " bytes of ABI " + std::to_string(SDKSIGN_PROVIDER_ABI) + "; it is damaged or too old");
+        throw PluginError("provider " + file + " has a provider table of " +
+                          std::to_string(table->struct_size) + " bytes, smaller than the " +
+                          std::to_string(sizeof(sdksign_provider)) + " bytes of ABI " +
+                          std::to_string(SDKSIGN_PROVIDER_ABI) + "; it is damaged or too old");
     }
-    if (table->name == nullptr || table->options == nullptr || table->create == nullptr || table->fetch == nullptr ||
-        table->destroy == nullptr) {
-        throw PluginError("provider " + file + " has an incomplete provider table (a required member is null)");
+    if (table->name == nullptr || table->options == nullptr || table->create == nullptr ||
+        table->fetch == nullptr || table->destroy == nullptr) {
+        throw PluginError("provider " + file +
+                          " has an incomplete provider table (a required member is null)");
     }
     return std::shared_ptr<const ProviderLibrary>(new ProviderLibrary(path, std::move(handle), table));
 }
@@ -152,15 +157,18 @@ Provider::Provider(std::shared_ptr<const ProviderLibrary> library, const std::ve
     state_ = state;
 }
 
-Provider::~Provider() { library_->table().destroy(state_); }
+Provider::~Provider() {
+    library_->table().destroy(state_);
+}
 
 FetchResult Provider::fetch(std::string_view credential_name, std::chrono::milliseconds deadline) {
     const std::string name(credential_name);
     Sink sink;
     std::uint32_t refresh_after_s = 0;
     std::array<char, error_buffer_size> error{};
-    const int status = library_->table().fetch(state_, name.c_str(), static_cast<std::uint32_t>(deadline.count()),
-                                               &sink, put_credential, &refresh_after_s, error.data(), error.size());
+    const int status =
+        library_->table().fetch(state_, name.c_str(), static_cast<std::uint32_t>(deadline.count()), &sink,
+                                put_credential, &refresh_after_s, error.data(), error.size());
     const std::string prefix = "provider " + std::string(library_->name()) + ", credential " + name + ": ";
     if (status != SDKSIGN_OK) {
         throw CredentialError(status, prefix + buffer_text(error));
@@ -169,8 +177,9 @@ FetchResult Provider::fetch(std::string_view credential_name, std::chrono::milli
         throw CredentialError(SDKSIGN_E_UNAVAILABLE, prefix + "out of memory while copying the credential");
     }
     if (sink.calls != 1) {
-        throw CredentialError(SDKSIGN_E_INVALID, prefix + "the provider reported success but delivered " +
-                                                     std::to_string(sink.calls) + " credentials instead of one");
+        throw CredentialError(SDKSIGN_E_INVALID,
+                              prefix + "the provider reported success but delivered " +
+                                  std::to_string(sink.calls) + " credentials instead of one");
     }
     if (sink.key.empty()) {
         throw CredentialError(SDKSIGN_E_INVALID, prefix + "the SDK key is empty");
@@ -184,7 +193,8 @@ FetchResult Provider::fetch(std::string_view credential_name, std::chrono::milli
     return {make_credential(std::move(sink.key), std::move(sink.secret)), refresh_after_s};
 }
 
-std::vector<std::filesystem::path> provider_candidates(std::string_view name, const std::filesystem::path& plugin_dir) {
+std::vector<std::filesystem::path> provider_candidates(std::string_view name,
+                                                       const std::filesystem::path& plugin_dir) {
     const std::string file = std::string(name) + ".so";
     if (!plugin_dir.empty()) {
         return {plugin_dir / file};
@@ -219,13 +229,20 @@ std::filesystem::path find_provider(std::string_view name, const std::filesystem
 
 std::string_view status_name(int status) noexcept {
     switch (status) {
-    case SDKSIGN_OK: return "ok";
-    case SDKSIGN_E_CONFIG: return "configuration error";
-    case SDKSIGN_E_NOT_FOUND: return "not found";
-    case SDKSIGN_E_DENIED: return "access denied";
-    case SDKSIGN_E_UNAVAILABLE: return "unavailable";
-    case SDKSIGN_E_INVALID: return "invalid credential";
-    default: return "unknown status";
+    case SDKSIGN_OK:
+        return "ok";
+    case SDKSIGN_E_CONFIG:
+        return "configuration error";
+    case SDKSIGN_E_NOT_FOUND:
+        return "not found";
+    case SDKSIGN_E_DENIED:
+        return "access denied";
+    case SDKSIGN_E_UNAVAILABLE:
+        return "unavailable";
+    case SDKSIGN_E_INVALID:
+        return "invalid credential";
+    default:
+        return "unknown status";
     }
 }
 

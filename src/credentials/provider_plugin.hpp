@@ -33,8 +33,9 @@ private:
     struct Closer {
         void operator()(void* handle) const noexcept;
     };
-    ProviderLibrary(std::filesystem::path path, std::unique_ptr<void, Closer> handle, const sdksign_provider* table)
-        : path_(std::move(path)), handle_(std::move(handle)), table_(table) {}
+    ProviderLibrary(std::filesystem::path path, std::unique_ptr<void, Closer> handle,
+                    const sdksign_provider* table)
+        : path_(std::move(path)), handle_(std::move(handle)), table_(table) { }
 
     std::filesystem::path path_;
     std::unique_ptr<void, Closer> handle_;
@@ -76,7 +77,8 @@ private:
 
 /// Where a provider named `name` is looked for, in order: `plugin_dir` alone when it is set; otherwise the
 /// plugin folder relative to the executable (relocatable installs), then the compiled-in plugin folder.
-std::vector<std::filesystem::path> provider_candidates(std::string_view name, const std::filesystem::path& plugin_dir);
+std::vector<std::filesystem::path> provider_candidates(std::string_view name,
+                                                       const std::filesystem::path& plugin_dir);
 
 /// The first candidate that exists; throws PluginError listing every place tried. A name must be a plain
 /// word: paths are only accepted through the explicit provider-path option.

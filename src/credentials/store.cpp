@@ -44,7 +44,8 @@ FetchResult Store::refresh(Provider& provider, std::string_view name, std::chron
             last = e.what();
         }
         if (changed) {
-            log::error("credentials", std::string(e.what()) + " (" + std::string(status_name(e.status())) + ")");
+            log::error("credentials",
+                       std::string(e.what()) + " (" + std::string(status_name(e.status())) + ")");
         }
         throw;
     }

@@ -5,10 +5,11 @@
 
 #include <fcgiapp.h>
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <string>
-#include <unistd.h>
 
 extern char** environ; // NOLINT(readability-redundant-declaration): POSIX declares it nowhere in C++
 
@@ -21,7 +22,8 @@ bool read_stdin_body(std::optional<std::size_t> declared, std::size_t limit, std
     if (declared && *declared > limit) {
         return false;
     }
-    const std::size_t want = declared ? *declared : 0; // CGI without CONTENT_LENGTH has no body (RFC 3875 4.2)
+    const std::size_t want =
+        declared ? *declared : 0; // CGI without CONTENT_LENGTH has no body (RFC 3875 4.2)
     body.resize(want);
     std::size_t got = 0;
     while (got < want) {
@@ -55,7 +57,9 @@ bool write_all(int fd, const std::string& data) {
 
 } // namespace
 
-bool started_as_cgi() { return FCGX_IsCGI() != 0 && std::getenv("GATEWAY_INTERFACE") != nullptr; }
+bool started_as_cgi() {
+    return FCGX_IsCGI() != 0 && std::getenv("GATEWAY_INTERFACE") != nullptr;
+}
 
 int serve_cgi(std::size_t max_body_bytes, const RequestHandler& handler) {
     http::Request request = request_from_variables(environ);

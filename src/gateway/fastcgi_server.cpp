@@ -5,14 +5,15 @@
 
 #include <fcgiapp.h>
 
+#include <pthread.h>
+#include <sys/socket.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <pthread.h>
 #include <string>
-#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -113,7 +114,10 @@ int serve_fastcgi(const FastcgiSettings& settings, const HandlerFactory& make_ha
     // libfcgi's own SIGTERM/SIGUSR1 handler cannot wake a worker blocked in accept(): shutdown() can.
     static const sigset_t signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);
+    // A client gone mid-response must cost an EPIPE, not the process.
+    if (std::signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+        log::warn("fastcgi", "cannot ignore SIGPIPE");
+    }
 
     std::atomic<bool> stopping{false};
     const int listen_fd = settings.listen_fd;
@@ -130,7 +134,8 @@ int serve_fastcgi(const FastcgiSettings& settings, const HandlerFactory& make_ha
             }
             break;
         }
-        log::info("fastcgi", std::string("stopping on ") + ::strsignal(signal) + "; finishing requests in flight");
+        log::info("fastcgi",
+                  std::string("stopping on ") + ::strsignal(signal) + "; finishing requests in flight");
         stopping.store(true);
         FCGX_ShutdownPending();
         ::shutdown(listen_fd, SHUT_RDWR); // wakes every accept() with EINVAL

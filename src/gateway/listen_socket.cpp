@@ -2,13 +2,14 @@
 
 #include "errors.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <memory>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
 
 namespace sdksign::gateway {
 
@@ -16,27 +17,31 @@ namespace {
 
 constexpr int backlog = 1024;
 
-std::string errno_text(int error) { return std::strerror(error); }
+std::string errno_text(int error) {
+    return std::strerror(error);
+}
 
 UniqueFd open_unix(const std::string& path, unsigned mode) {
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     if (path.size() >= sizeof(address.sun_path)) {
-        throw ConfigError("listen: unix socket path is longer than " + std::to_string(sizeof(address.sun_path) - 1) +
-                          " bytes: " + path);
+        throw ConfigError("listen: unix socket path is longer than " +
+                          std::to_string(sizeof(address.sun_path) - 1) + " bytes: " + path);
     }
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+    path.copy(&address.sun_path[0], path.size());
+    address.sun_path[path.size()] = '\0';
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd) {
         throw SystemError("listen " + path + ": socket: " + errno_text(errno));
     }
-    struct stat info {};
+    struct stat info { };
     if (::lstat(path.c_str(), &info) == 0) {
         if (!S_ISSOCK(info.st_mode)) {
             throw ConfigError("listen " + path + ": the path exists and is not a socket");
         }
         UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        if (probe && ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
+        if (probe &&
+            ::connect(probe.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
             throw SystemError("listen " + path + ": another process is serving this socket");
         }
         ::unlink(path.c_str()); // stale: its owner is gone

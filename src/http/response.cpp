@@ -1,7 +1,9 @@
 #include "http/response.hpp"
 
-#include <charconv>
 #include <strings.h>
+
+#include <array>
+#include <charconv>
 
 namespace sdksign::http {
 
@@ -26,26 +28,38 @@ const std::string* Response::find_header(std::string_view name) const {
 
 std::string_view reason_phrase(int status) noexcept {
     switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
+    case 200:
+        return "OK";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Unknown";
     }
 }
 
 void append_cgi(std::string& out, const Response& response) {
-    char digits[16];
+    std::array<char, 24> digits{};
     out += "Status: ";
-    auto end = std::to_chars(digits, digits + sizeof digits, response.status).ptr;
-    out.append(digits, end);
+    const char* end = std::to_chars(digits.data(), digits.data() + digits.size(), response.status).ptr;
+    out.append(digits.data(), static_cast<std::size_t>(end - digits.data()));
     out.push_back(' ');
     out += reason_phrase(response.status);
     out += "\r\n";
@@ -57,8 +71,8 @@ void append_cgi(std::string& out, const Response& response) {
     }
     if (response.status != 204) {
         out += "Content-Length: ";
-        end = std::to_chars(digits, digits + sizeof digits, response.body.size()).ptr;
-        out.append(digits, end);
+        end = std::to_chars(digits.data(), digits.data() + digits.size(), response.body.size()).ptr;
+        out.append(digits.data(), static_cast<std::size_t>(end - digits.data()));
         out += "\r\n";
     }
     out += "\r\n";

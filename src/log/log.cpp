@@ -1,9 +1,10 @@
 #include "log/log.hpp"
 
+#include <unistd.h>
+
 #include <array>
 #include <atomic>
 #include <charconv>
-#include <unistd.h>
 
 namespace sdksign::log {
 
@@ -13,17 +14,23 @@ std::atomic<int> minimum_level{static_cast<int>(Level::info)};
 
 std::string_view level_name(Level level) {
     switch (level) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+        return "debug";
+    case Level::info:
+        return "info";
+    case Level::warn:
+        return "warn";
+    case Level::error:
+        return "error";
     }
     return "?";
 }
 
 } // namespace
 
-void set_level(Level level) noexcept { minimum_level.store(static_cast<int>(level), std::memory_order_relaxed); }
+void set_level(Level level) noexcept {
+    minimum_level.store(static_cast<int>(level), std::memory_order_relaxed);
+}
 
 std::optional<Level> parse_level(std::string_view text) noexcept {
     for (const Level level : {Level::debug, Level::info, Level::warn, Level::error}) {
@@ -53,7 +60,8 @@ void write(Level level, std::string_view component, std::string_view message) no
     };
     append("sdksign[");
     std::array<char, 16> pid{};
-    const auto end = std::to_chars(pid.data(), pid.data() + pid.size(), static_cast<long>(::getpid())).ptr;
+    const char* const end =
+        std::to_chars(pid.data(), pid.data() + pid.size(), static_cast<long>(::getpid())).ptr;
     append({pid.data(), static_cast<std::size_t>(end - pid.data())});
     append("] ");
     append(level_name(level));

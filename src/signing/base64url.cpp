@@ -8,11 +8,13 @@ namespace {
 
 constexpr std::string_view alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-constexpr std::array<std::int8_t, 256> make_decode_table() {
-    std::array<std::int8_t, 256> table{};
-    table.fill(-1);
+constexpr std::uint8_t not_in_alphabet = 0xFF;
+
+constexpr std::array<std::uint8_t, 256> make_decode_table() {
+    std::array<std::uint8_t, 256> table{};
+    table.fill(not_in_alphabet);
     for (std::size_t i = 0; i < alphabet.size(); ++i) {
-        table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
+        table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::uint8_t>(i);
     }
     return table;
 }
@@ -65,11 +67,11 @@ std::optional<std::string> decode_base64url(std::string_view text) {
     std::uint32_t buffer = 0;
     int bits = 0;
     for (const char c : text) {
-        const int value = decode_table[static_cast<unsigned char>(c)];
-        if (value < 0) {
+        const std::uint8_t value = decode_table[static_cast<unsigned char>(c)];
+        if (value == not_in_alphabet) {
             return std::nullopt;
         }
-        buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
+        buffer = (buffer << 6) | value;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;

@@ -10,7 +10,9 @@
 namespace sdksign::signing {
 
 /// Number of characters `encode_base64url` produces for `size` input bytes.
-constexpr std::size_t base64url_length(std::size_t size) noexcept { return (size * 4 + 2) / 3; }
+constexpr std::size_t base64url_length(std::size_t size) noexcept {
+    return (size * 4 + 2) / 3;
+}
 
 /// Appends the encoding of `bytes` to `out`; no padding.
 void append_base64url(std::string& out, std::span<const std::uint8_t> bytes);

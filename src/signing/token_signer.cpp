@@ -34,7 +34,8 @@ void TokenSigner::key_for(const credentials::CredentialPtr& credential) {
 const std::string& TokenSigner::finish_token(std::string_view payload_json) {
     token_.assign(hs256_header_segment);
     token_.push_back('.');
-    append_base64url(token_, {reinterpret_cast<const std::uint8_t*>(payload_json.data()), payload_json.size()});
+    append_base64url(token_,
+                     {reinterpret_cast<const std::uint8_t*>(payload_json.data()), payload_json.size()});
     mac_->update(reinterpret_cast<const std::uint8_t*>(token_.data()), token_.size());
     std::array<std::uint8_t, 32> tag{};
     mac_->final(tag.data());

@@ -1,6 +1,6 @@
 #pragma once
-// HS256 JWTs. One TokenSigner per thread: a Botan MAC object is not thread-safe, and keeping one keyed MAC per
-// thread spares the key schedule on every token.
+// HS256 JWTs. One TokenSigner per thread: a Botan MAC object is not thread-safe, and keeping one keyed MAC
+// per thread spares the key schedule on every token.
 #include "credentials/credential.hpp"
 #include "signing/meeting_claims.hpp"
 
@@ -21,10 +21,12 @@ public:
 
     /// Signs a Meeting SDK token with `credential`. The result lives in this signer and is valid until its
     /// next call; copy it out if it must outlive that.
-    const std::string& sign_meeting(const credentials::CredentialPtr& credential, const MeetingClaims& claims);
+    const std::string& sign_meeting(const credentials::CredentialPtr& credential,
+                                    const MeetingClaims& claims);
 
     /// Signs an arbitrary payload (JSON text); for tools and tests.
-    const std::string& sign_payload(const credentials::CredentialPtr& credential, std::string_view payload_json);
+    const std::string& sign_payload(const credentials::CredentialPtr& credential,
+                                    std::string_view payload_json);
 
 private:
     void key_for(const credentials::CredentialPtr& credential);

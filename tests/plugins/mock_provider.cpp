@@ -41,7 +41,8 @@ constexpr sdksign_option_doc option_docs[] = {
     {nullptr, nullptr, nullptr},
 };
 
-int create(const sdksign_option* options, std::size_t count, void** state, char* err, std::size_t err_len) noexcept {
+int create(const sdksign_option* options, std::size_t count, void** state, char* err,
+           std::size_t err_len) noexcept {
 #ifdef MOCK_CREATE_FAILS
     (void)options;
     (void)count;
@@ -79,8 +80,9 @@ int create(const sdksign_option* options, std::size_t count, void** state, char*
 #endif
 }
 
-[[maybe_unused]] int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, void* sink, sdksign_put_credential put,
-          std::uint32_t* refresh_after_s, char* err, std::size_t err_len) noexcept {
+[[maybe_unused]] int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, void* sink,
+                           sdksign_put_credential put, std::uint32_t* refresh_after_s, char* err,
+                           std::size_t err_len) noexcept {
     const auto* mock = static_cast<const MockState*>(state);
     if (std::strcmp(credential, "meeting") != 0) {
         std::snprintf(err, err_len, "no credential named '%s'", credential);
@@ -91,14 +93,16 @@ int create(const sdksign_option* options, std::size_t count, void** state, char*
         return mock->fetch_status;
     }
     for (int i = 0; i < mock->puts; ++i) {
-        put(sink, mock->key.data(), mock->key.size(), reinterpret_cast<const unsigned char*>(mock->secret.data()),
-            mock->secret.size());
+        put(sink, mock->key.data(), mock->key.size(),
+            reinterpret_cast<const unsigned char*>(mock->secret.data()), mock->secret.size());
     }
     *refresh_after_s = mock->refresh_after;
     return SDKSIGN_OK;
 }
 
-void destroy(void* state) noexcept { delete static_cast<MockState*>(state); }
+void destroy(void* state) noexcept {
+    delete static_cast<MockState*>(state);
+}
 
 constexpr sdksign_provider table = {
     MOCK_ABI_VERSION,
@@ -122,7 +126,11 @@ constexpr sdksign_provider table = {
 } // namespace
 
 #ifdef MOCK_NO_ENTRY
-extern "C" SDKSIGN_EXPORT const sdksign_provider* sdksign_provider_v0(void) { return &table; }
+extern "C" SDKSIGN_EXPORT const sdksign_provider* sdksign_provider_v0(void) {
+    return &table;
+}
 #else
-extern "C" SDKSIGN_EXPORT const sdksign_provider* sdksign_provider_v1(void) { return &table; }
+extern "C" SDKSIGN_EXPORT const sdksign_provider* sdksign_provider_v1(void) {
+    return &table;
+}
 #endif

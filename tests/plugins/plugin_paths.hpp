@@ -19,6 +19,8 @@ inline std::filesystem::path mock_plugin(const std::string& variant) {
     return required_path("SDKSIGN_TEST_MOCK_DIR") / (variant + ".so");
 }
 
-inline std::filesystem::path env_plugin() { return required_path("SDKSIGN_TEST_ENV_PLUGIN"); }
+inline std::filesystem::path env_plugin() {
+    return required_path("SDKSIGN_TEST_ENV_PLUGIN");
+}
 
 } // namespace sdksign::test

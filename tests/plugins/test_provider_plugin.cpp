@@ -24,15 +24,15 @@ namespace {
 constexpr std::chrono::milliseconds deadline{1000};
 
 /// Asserts that `action` throws E and that its message contains every fragment.
-template <typename E, typename F>
-void expect_error(F action, const std::vector<std::string>& fragments) {
+template<typename E, typename F> void expect_error(F action, const std::vector<std::string>& fragments) {
     try {
         action();
         BOOST_ERROR("no exception was thrown");
     } catch (const E& e) {
         const std::string message = e.what();
         for (const auto& fragment : fragments) {
-            BOOST_TEST(message.find(fragment) != std::string::npos, "'" << message << "' lacks '" << fragment << "'");
+            BOOST_TEST(message.find(fragment) != std::string::npos,
+                       "'" << message << "' lacks '" << fragment << "'");
         }
     }
 }
@@ -59,7 +59,8 @@ BOOST_AUTO_TEST_CASE(loads_a_working_provider_and_fetches_its_credential) {
     const auto result = provider.fetch("meeting", deadline);
     BOOST_TEST(result.credential->key == "the-key");
     BOOST_TEST(result.credential->key_json == "\"the-key\"");
-    BOOST_TEST(std::string(result.credential->secret.begin(), result.credential->secret.end()) == "the-secret");
+    BOOST_TEST(std::string(result.credential->secret.begin(), result.credential->secret.end()) ==
+               "the-secret");
     BOOST_TEST(result.refresh_after_s == 30U);
 }
 
@@ -104,8 +105,11 @@ BOOST_AUTO_TEST_CASE(reports_a_provider_that_fails_to_create) {
 
 BOOST_AUTO_TEST_CASE(passes_the_providers_refusal_of_an_option_on) {
     const auto library = ProviderLibrary::open(mock_plugin("mock"));
-    expect_error<sdksign::ConfigError>([&] { Provider provider(library, {{"colour", "blue"}}); },
-                                       {"unknown option 'colour'"});
+    expect_error<sdksign::ConfigError>(
+        [&] {
+            Provider provider(library, {{"colour", "blue"}});
+        },
+        {"unknown option 'colour'"});
 }
 
 BOOST_AUTO_TEST_CASE(carries_each_fetch_status_through) {
@@ -127,7 +131,8 @@ BOOST_AUTO_TEST_CASE(refuses_empty_or_unprintable_credentials) {
 }
 
 BOOST_AUTO_TEST_CASE(never_puts_the_secret_in_an_error) {
-    Provider provider(ProviderLibrary::open(mock_plugin("mock")), {{"key", ""}, {"secret", "hush-hush-secret"}});
+    Provider provider(ProviderLibrary::open(mock_plugin("mock")),
+                      {{"key", ""}, {"secret", "hush-hush-secret"}});
     try {
         provider.fetch("meeting", deadline);
         BOOST_ERROR("an empty key must be refused");
@@ -138,7 +143,8 @@ BOOST_AUTO_TEST_CASE(never_puts_the_secret_in_an_error) {
 
 BOOST_AUTO_TEST_CASE(reports_an_unknown_credential_name) {
     Provider provider(ProviderLibrary::open(mock_plugin("mock")), {});
-    expect_error<CredentialError>([&] { provider.fetch("video", deadline); }, {"credential video", "no credential"});
+    expect_error<CredentialError>([&] { provider.fetch("video", deadline); },
+                                  {"credential video", "no credential"});
 }
 
 BOOST_AUTO_TEST_CASE(finds_providers_by_plain_name_only) {
