@@ -1,0 +1,634 @@
+#!/usr/bin/env python3
+"""Runs the shared request table (requests.json) against one sdksign deployment and checks every answer.
+
+    run_table.py --target lighttpd --sdksign build/src/sdksign --plugin-dir build/plugins/env --source-root .
+    run_table.py --target cgi      --sdksign build/src/sdksign --plugin-dir build/plugins/env --source-root .
+
+Targets:
+  lighttpd  starts lighttpd with lighttpd/sdksign-serve.conf (the file scripts/serve uses, unchanged) on a free
+            port of 127.0.0.1, sends each request with http.client, then stops lighttpd with SIGTERM and checks
+            that it and the sdksign processes it spawned are gone within a few seconds.
+  cgi       runs the sdksign binary once per request as a CGI program (request in the environment, body on
+            stdin) and parses its CGI output; every `Status:` line must carry a reason phrase.
+
+Both targets answer the same table, so they must agree. The credentials are a test key and a random test secret
+(with a non-ASCII character, so that "the HMAC key is the secret's UTF-8 bytes" is checked too); no response,
+sdksign stderr or lighttpd log may contain the secret, and nothing this script prints does.
+
+The table (requests.json): "settings" (max_body_bytes, given to sdksign as SDKSIGN_MAX_BODY_BYTES),
+"default_headers" (expected on every response unless a case overrides them; null = must be absent) and "cases",
+each with:
+  name, method, path (may carry a query string), headers (request headers),
+  body (text, sent as UTF-8) or body_hex (raw bytes), body_pad_to (append spaces up to this many bytes),
+  expect:
+    status       the HTTP status
+    headers      more expected headers (override default_headers; null = must be absent)
+    body_empty   true: no body (HEAD, 204)
+    errors       for error bodies: the `property` of each entry of {"errors":[...]}, in order
+    reasons      optional: the exact `reason` of each error, in order
+    reason_contains  optional: substrings that some reason must contain
+    json         the exact JSON body
+    token        for 200 signatures {"signature","sdkKey"}: claims (names in order), mn ("string"/"integer"),
+                 mn_value, role, lifetime (exp - iat), video_webrtc_mode; the signature must verify with the
+                 test secret and appKey/sdkKey must be the test key.
+
+Prints one line per case and per extra check, then "N passed, M failed"; exits 1 on any failure.
+"""
+
+import argparse
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+TEST_KEY = "sdksign-integration-key"
+JWT_HEADER_SEGMENT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"  # {"alg":"HS256","typ":"JWT"}
+STOP_TIMEOUT_S = 3.0
+
+
+def make_test_secret():
+    return "tëst-" + secrets.token_urlsafe(24)
+
+
+# ---------------------------------------------------------------------------------------------- small helpers
+
+def b64url_decode(segment):
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def b64url_encode(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def verify_signature(token, secret):
+    """True when the JWT's third segment is HMAC-SHA256(secret as UTF-8, header.payload), base64url unpadded."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return False
+    expected = b64url_encode(hmac.new(secret.encode("utf-8"), (parts[0] + "." + parts[1]).encode("ascii"),
+                                      hashlib.sha256).digest())
+    return hmac.compare_digest(expected, parts[2])
+
+
+def free_port():
+    """A TCP port of 127.0.0.1 that was free a moment ago (bind port 0, read it, close)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_request(port, method, path, body=None, headers=None, timeout=10.0):
+    """One request on a fresh connection; returns (status, reason, [(name, value)], body bytes)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, response.reason, response.getheaders(), data
+    finally:
+        conn.close()
+
+
+def wait_until_serving(port, process, timeout_s=15.0):
+    """Polls GET /health until it answers 200; None on success, else a problem description."""
+    deadline = time.monotonic() + timeout_s
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return f"exited with status {process.returncode} before answering"
+        try:
+            status = http_request(port, "GET", "/health", timeout=1.0)[0]
+            if status == 200:
+                return None
+            last = f"GET /health answered {status}"
+        except OSError as e:
+            last = str(e)
+        time.sleep(0.1)
+    return f"not serving after {timeout_s:.0f} s ({last})"
+
+
+def listening_addresses(port):
+    """The local addresses with a TCP socket listening on `port`, from /proc/net/tcp and tcp6 (as text)."""
+    found = []
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            address, port_hex = fields[1].split(":")
+            if fields[3] != "0A" or int(port_hex, 16) != port:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(address)
+            # The kernel prints each 32-bit word in host (little-endian) order.
+            raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+            family = socket.AF_INET if width == 8 else socket.AF_INET6
+            found.append(socket.inet_ntop(family, raw))
+    return found
+
+
+def proc_stat(pid):
+    """(state, ppid, pgid) of a process from /proc, or None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            text = f.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2:].split()
+    return fields[0], int(fields[1]), int(fields[2])
+
+
+def all_pids():
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def children_of(pid):
+    return [p for p in all_pids() if (stat := proc_stat(p)) and stat[1] == pid]
+
+
+def alive(pid):
+    """Running (a zombie has exited; in a container nobody may reap it)."""
+    stat = proc_stat(pid)
+    return stat is not None and stat[0] != "Z"
+
+
+def exe_of(pid):
+    try:
+        return os.path.realpath(f"/proc/{pid}/exe")
+    except OSError:
+        return None
+
+
+def group_members(pgid):
+    return [p for p in all_pids() if (stat := proc_stat(p)) and stat[2] == pgid and stat[0] != "Z"]
+
+
+def wait_gone(pids, timeout_s):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        left = [p for p in pids if alive(p)]
+        if not left:
+            return []
+        time.sleep(0.05)
+    return [p for p in pids if alive(p)]
+
+
+def kill_group(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+# ------------------------------------------------------------------------------------------------ reporting
+
+class Report:
+    """Counts checks and prints one line per check, with the secret scrubbed from everything printed."""
+
+    def __init__(self, secret):
+        self.secret = secret
+        self.passed = 0
+        self.failed = 0
+
+    def scrub(self, text):
+        return text.replace(self.secret, "<test secret>") if self.secret else text
+
+    def check(self, name, problems, detail=""):
+        if problems:
+            self.failed += 1
+            print(self.scrub(f"FAIL {name}: " + "; ".join(problems)), flush=True)
+        else:
+            self.passed += 1
+            print(self.scrub(f"ok   {name}" + (f" ({detail})" if detail else "")), flush=True)
+
+    def finish(self):
+        print(f"{self.passed} passed, {self.failed} failed", flush=True)
+        return 0 if self.failed == 0 else 1
+
+
+# ---------------------------------------------------------------------------------------------- the table
+
+def load_table(path):
+    with open(path, encoding="utf-8") as f:
+        table = json.load(f)
+    names = [case["name"] for case in table["cases"]]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise SystemExit(f"{path}: duplicate case names {sorted(duplicates)}")
+    return table
+
+
+def request_body(case):
+    if "body_hex" in case:
+        body = bytes.fromhex(case["body_hex"])
+    elif "body" in case:
+        body = case["body"].encode("utf-8")
+    else:
+        body = b""
+    pad_to = case.get("body_pad_to")
+    if pad_to is not None:
+        body += b" " * (pad_to - len(body))
+    return body
+
+
+def find_headers(headers, name):
+    return [value for (n, value) in headers if n.lower() == name.lower()]
+
+
+def check_token(body, expect, key, secret, now):
+    problems = []
+    try:
+        document = json.loads(body, object_pairs_hook=lambda pairs: pairs)
+    except ValueError as e:
+        return [f"body is not JSON ({e})"]
+    if [k for k, _ in document] != ["signature", "sdkKey"]:
+        return [f"body keys are {[k for k, _ in document]}, expected ['signature', 'sdkKey']"]
+    fields = dict(document)
+    if fields["sdkKey"] != key:
+        problems.append("sdkKey is not the test key")
+    token = fields["signature"]
+    parts = token.split(".") if isinstance(token, str) else []
+    if len(parts) != 3:
+        return problems + ["signature is not a three-part JWT"]
+    if parts[0] != JWT_HEADER_SEGMENT:
+        problems.append(f"JWT header segment is {b64url_decode(parts[0])!r}")
+    if not verify_signature(token, secret):
+        problems.append("signature does not verify with the test secret (HMAC-SHA256 over the UTF-8 secret)")
+    try:
+        claims_pairs = json.loads(b64url_decode(parts[1]), object_pairs_hook=lambda pairs: pairs)
+    except ValueError as e:
+        return problems + [f"payload is not JSON ({e})"]
+    names = [k for k, _ in claims_pairs]
+    claims = dict(claims_pairs)
+    spec = expect["token"]
+    if names != spec["claims"]:
+        problems.append(f"claims {names}, expected {spec['claims']}")
+    if claims.get("appKey") != key or claims.get("sdkKey") != key:
+        problems.append("appKey/sdkKey claims are not the test key")
+    iat, exp = claims.get("iat"), claims.get("exp")
+    if type(iat) is not int or type(exp) is not int:
+        problems.append(f"iat/exp are not integers: {iat!r}, {exp!r}")
+    else:
+        if abs(iat - now) > 60:
+            problems.append(f"iat {iat} is {iat - now} s away from now")
+        if exp - iat != spec["lifetime"]:
+            problems.append(f"exp - iat = {exp - iat}, expected {spec['lifetime']}")
+        if claims.get("tokenExp") != exp:
+            problems.append(f"tokenExp {claims.get('tokenExp')!r} != exp {exp}")
+    if "mn" in spec:
+        mn = claims.get("mn")
+        kind = "string" if isinstance(mn, str) else "integer" if type(mn) is int else type(mn).__name__
+        if kind != spec["mn"]:
+            problems.append(f"mn is a {kind}, expected a {spec['mn']}")
+        if "mn_value" in spec and mn != spec["mn_value"]:
+            problems.append(f"mn is {mn!r}, expected {spec['mn_value']!r}")
+    for claim in ("role", "video_webrtc_mode"):
+        if claim in spec and (type(claims.get(claim)) is not int or claims.get(claim) != spec[claim]):
+            problems.append(f"{claim} is {claims.get(claim)!r}, expected {spec[claim]!r}")
+    return problems
+
+
+def check_case(case, result, table, key, secret):
+    """Problems with one answer (empty list: as expected). result: (status, headers, body, raw bytes)."""
+    status, headers, body, raw = result
+    expect = case["expect"]
+    problems = []
+    if secret.encode("utf-8") in raw:
+        problems.append("THE SECRET APPEARS IN THE RESPONSE")
+    if status != expect["status"]:
+        problems.append(f"status {status}, expected {expect['status']}")
+    wanted = dict(table.get("default_headers", {}))
+    wanted.update(expect.get("headers", {}))
+    for name, value in wanted.items():
+        found = find_headers(headers, name)
+        if value is None:
+            if found:
+                problems.append(f"unexpected header {name}: {found[0]}")
+        elif found != [value]:
+            problems.append(f"header {name} is {found or 'absent'}, expected {value!r}")
+    if expect.get("body_empty"):
+        if body:
+            problems.append(f"expected no body, got {len(body)} bytes")
+    if "errors" in expect and not expect.get("body_empty"):
+        try:
+            document = json.loads(body)
+            errors = document["errors"]
+            properties = [e["property"] for e in errors]
+            reasons = [e["reason"] for e in errors]
+            if list(document) != ["errors"]:
+                problems.append(f"error body has keys {list(document)}")
+            if properties != expect["errors"]:
+                problems.append(f"error properties {properties}, expected {expect['errors']}")
+            if not all(isinstance(r, str) and r for r in reasons):
+                problems.append("an error has an empty reason")
+            if "reasons" in expect and reasons != expect["reasons"]:
+                problems.append(f"reasons {reasons}, expected {expect['reasons']}")
+            for text in expect.get("reason_contains", []):
+                if not any(text in r for r in reasons):
+                    problems.append(f"no reason mentions {text!r}: {reasons}")
+        except (ValueError, KeyError, TypeError) as e:
+            problems.append(f"not an error body ({type(e).__name__}): {body[:200]!r}")
+    if "json" in expect:
+        try:
+            if json.loads(body) != expect["json"]:
+                problems.append(f"body {body[:200]!r}, expected {expect['json']}")
+        except ValueError:
+            problems.append(f"body is not JSON: {body[:200]!r}")
+    if "token" in expect and status == 200:
+        problems += check_token(body, expect, key, secret, int(time.time()))
+    return problems
+
+
+# ------------------------------------------------------------------------------------------ lighttpd target
+
+def lighttpd_environment(args, table, port, state_dir, secret):
+    max_body = table["settings"]["max_body_bytes"]
+    return {
+        "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
+        "LANG": "C.UTF-8",
+        "SDKSIGN_SERVE_PORT": str(port),
+        "SDKSIGN_SERVE_DIR": state_dir,
+        "SDKSIGN_SERVE_BIN": os.path.realpath(args.sdksign),
+        "SDKSIGN_SERVE_PLUGIN_DIR": os.path.realpath(args.plugin_dir),
+        # Same rule as scripts/serve: lighttpd's limit a little above sdksign's.
+        "SDKSIGN_SERVE_MAX_REQUEST_KIB": str((max_body + 1023) // 1024 + 16),
+        "SDKSIGN_MAX_BODY_BYTES": str(max_body),
+        "SDKSIGN_CONFIG": "/dev/null",  # never pick up a system /etc/sdksign/sdksign.conf
+        "ZOOM_MEETING_SDK_KEY": TEST_KEY,
+        "ZOOM_MEETING_SDK_SECRET": secret,
+    }
+
+
+def short_temp_dir(prefix):
+    """A private scratch folder with a path short enough for unix sockets (at most 107 bytes)."""
+    base = tempfile.gettempdir()
+    if len(base) > 60:
+        base = "/tmp"
+    return tempfile.mkdtemp(prefix=prefix, dir=base)
+
+
+def run_lighttpd(args, table, report, secret):
+    if args.lighttpd:
+        lighttpd = args.lighttpd if os.access(args.lighttpd, os.X_OK) else None
+    else:
+        lighttpd = shutil.which("lighttpd") or next(
+            (p for p in ("/usr/sbin/lighttpd", "/usr/local/sbin/lighttpd") if os.access(p, os.X_OK)), None)
+    if lighttpd is None:
+        report.check("[lighttpd] lighttpd is installed",
+                     [f"lighttpd not found ({args.lighttpd or 'PATH, /usr/sbin, /usr/local/sbin'}): install it (apt-get install "
+                      "lighttpd, or run scripts/test, which does)"])
+        return
+    config = os.path.join(args.source_root, "lighttpd", "sdksign-serve.conf")
+    state_dir = short_temp_dir("sdksign-lt-")
+    log_path = os.path.join(state_dir, "lighttpd.log")
+    process = None
+    try:
+        syntax = subprocess.run([lighttpd, "-tt", "-f", config], capture_output=True, timeout=20,
+                                env=lighttpd_environment(args, table, 1, state_dir, secret))
+        report.check("[lighttpd] lighttpd -tt accepts lighttpd/sdksign-serve.conf",
+                     [] if syntax.returncode == 0 else
+                     [f"exit {syntax.returncode}: {(syntax.stdout + syntax.stderr).decode(errors='replace')}"])
+        if syntax.returncode != 0:
+            return
+        # The port may be taken between choosing it and lighttpd binding it: try a few.
+        for attempt in range(3):
+            port = free_port()
+            env = lighttpd_environment(args, table, port, state_dir, secret)
+            with open(log_path, "ab") as log:
+                process = subprocess.Popen([lighttpd, "-D", "-f", config], env=env, stdin=subprocess.DEVNULL,
+                                           stdout=log, stderr=log, start_new_session=True)
+            problem = wait_until_serving(port, process)
+            if problem is None or attempt == 2 or "in use" not in read_text(log_path):
+                break
+            stop_process(process)
+        report.check("[lighttpd] serving on 127.0.0.1", [problem] if problem else [],
+                     f"port {port}" if not problem else "")
+        if problem:
+            print(report.scrub(read_text(log_path)[-3000:]), flush=True)
+            return
+
+        addresses = listening_addresses(port)
+        report.check("[lighttpd] listens on 127.0.0.1 only", [] if addresses == ["127.0.0.1"] else
+                     [f"listening on {addresses}"])
+
+        children = children_of(process.pid)
+        sdksign_exe = os.path.realpath(args.sdksign)
+        report.check("[lighttpd] spawned 2 sdksign FastCGI processes",
+                     [] if len(children) == 2 and all(exe_of(p) == sdksign_exe for p in children) else
+                     [f"children {[(p, exe_of(p)) for p in children]}"])
+
+        run_cases(table, report, secret, lambda case: send_http(port, case))
+
+        # Stop as a service manager would, and time it.
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT_S)
+            stopped = []
+        except subprocess.TimeoutExpired:
+            stopped = [f"lighttpd still running {STOP_TIMEOUT_S:.0f} s after SIGTERM"]
+        elapsed = time.monotonic() - started
+        report.check(f"[lighttpd] stopped within {STOP_TIMEOUT_S:.0f} s of SIGTERM", stopped, f"{elapsed:.2f} s")
+        left = wait_gone(children, max(0.5, STOP_TIMEOUT_S - elapsed))
+        left_in_group = [p for p in group_members(process.pid) if p != process.pid]
+        report.check("[lighttpd] no sdksign process left", [f"still running: {sorted(set(left + left_in_group))}"]
+                     if left or left_in_group else [], f"all gone {time.monotonic() - started:.2f} s after SIGTERM")
+        log_text = read_text(log_path)
+        report.check("[lighttpd] the error log does not contain the secret",
+                     ["THE SECRET APPEARS IN THE LIGHTTPD LOG"] if secret in log_text else [])
+        if report.failed:
+            print("--- lighttpd log (stderr of lighttpd and sdksign) ---\n" + report.scrub(log_text[-4000:]),
+                  flush=True)
+    finally:
+        if process is not None:
+            stop_process(process)
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def read_text(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def stop_process(process):
+    """Last resort cleanup: the whole process group (lighttpd and its children) goes."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            pass
+    kill_group(process.pid)
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def send_http(port, case):
+    body = request_body(case)
+    send = body if body or case["method"] in ("POST", "PUT", "PATCH") else None
+    status, _reason, headers, data = http_request(port, case["method"], case["path"], send,
+                                                  dict(case.get("headers", {})))
+    raw = "".join(f"{n}: {v}\r\n" for n, v in headers).encode("latin-1", "replace") + data
+    return (status, headers, data, raw), []
+
+
+# ----------------------------------------------------------------------------------------------- CGI target
+
+STATUS_LINE = re.compile(r"^(\d{3}) (\S.*)$")
+
+
+def cgi_environment(args, table, case, body, secret):
+    url = urllib.parse.urlsplit(case["path"])
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "GATEWAY_INTERFACE": "CGI/1.1",
+        "SERVER_SOFTWARE": "run_table.py",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_ADDR": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_PORT": "54321",
+        "REQUEST_METHOD": case["method"],
+        "REQUEST_URI": case["path"],
+        "SCRIPT_NAME": "",
+        "PATH_INFO": urllib.parse.unquote(url.path),
+        "QUERY_STRING": url.query,
+        "HTTP_HOST": "127.0.0.1",
+        "SDKSIGN_PLUGIN_DIR": args.plugin_dir,
+        "SDKSIGN_MAX_BODY_BYTES": str(table["settings"]["max_body_bytes"]),
+        "SDKSIGN_CONFIG": "/dev/null",
+        "ZOOM_MEETING_SDK_KEY": TEST_KEY,
+        "ZOOM_MEETING_SDK_SECRET": secret,
+    }
+    if body or case["method"] in ("POST", "PUT", "PATCH"):  # as http.client sends Content-Length: 0
+        env["CONTENT_LENGTH"] = str(len(body))
+    for name, value in case.get("headers", {}).items():
+        if name.lower() == "content-type":
+            env["CONTENT_TYPE"] = value
+        elif name.lower() != "content-length":
+            env["HTTP_" + name.upper().replace("-", "_")] = value
+    return env
+
+
+def parse_cgi_output(output):
+    """(status, headers, body, problems) from a CGI program's stdout."""
+    problems = []
+    ends = [(i, len(sep)) for sep in (b"\r\n\r\n", b"\n\n") if (i := output.find(sep)) >= 0]
+    if not ends:
+        return 0, [], b"", ["no blank line ends the CGI headers"]
+    end, sep_len = min(ends)
+    head, body = output[:end].decode("latin-1"), output[end + sep_len:]
+    headers = []
+    for line in re.split(r"\r?\n", head):
+        name, colon, value = line.partition(":")
+        if not colon or not name or name != name.strip():
+            problems.append(f"malformed CGI header line {line!r}")
+            continue
+        headers.append((name, value.strip()))
+    statuses = find_headers(headers, "Status")
+    status = 0
+    if len(statuses) != 1:
+        problems.append(f"expected one Status header, got {statuses}")
+    else:
+        match = STATUS_LINE.match(statuses[0])
+        if not match:
+            problems.append(f"Status header {statuses[0]!r} lacks a reason phrase")
+        else:
+            status = int(match.group(1))
+        headers = [(n, v) for n, v in headers if n.lower() != "status"]
+    return status, headers, body, problems
+
+
+def run_cgi_case(args, table, case, secret, stderr_texts):
+    body = request_body(case)
+    env = cgi_environment(args, table, case, body, secret)
+    completed = subprocess.run([args.sdksign], input=body, env=env, capture_output=True, timeout=20)
+    stderr_texts.append(completed.stderr.decode("utf-8", "replace"))
+    status, headers, data, problems = parse_cgi_output(completed.stdout)
+    if completed.returncode != 0:
+        problems.append(f"exit status {completed.returncode}; stderr: "
+                        f"{completed.stderr.decode('utf-8', 'replace').strip()[:300]}")
+    lengths = find_headers(headers, "Content-Length")
+    if lengths and case["method"] != "HEAD" and lengths != [str(len(data))]:
+        problems.append(f"Content-Length {lengths} but the body has {len(data)} bytes")
+    if case["method"] == "HEAD" and data:
+        problems.append("a HEAD answer has a body")
+    return (status, headers, data, completed.stdout), problems
+
+
+def run_cgi(args, table, report, secret):
+    stderr_texts = []
+    reason_problems = []
+
+    def one(case):
+        result, problems = run_cgi_case(args, table, case, secret, stderr_texts)
+        reason_problems.extend(f"{case['name']}: {p}" for p in problems if "Status" in p)
+        return result, problems
+
+    run_cases(table, report, secret, one)
+    report.check("[cgi] every Status: header has a reason phrase", reason_problems)
+    report.check("[cgi] no stderr output contains the secret",
+                 ["THE SECRET APPEARS IN SDKSIGN'S STDERR"] if any(secret in t for t in stderr_texts) else [])
+
+
+# ------------------------------------------------------------------------------------------------------ main
+
+def run_cases(table, report, secret, send):
+    """send(case) -> ((status, headers, body, raw), transport problems)."""
+    for case in table["cases"]:
+        try:
+            result, problems = send(case)
+            problems = problems + check_case(case, result, table, TEST_KEY, secret)
+            status = result[0]
+        except (OSError, subprocess.TimeoutExpired, http.client.HTTPException) as e:
+            problems, status = [f"request failed: {type(e).__name__}: {e}"], "-"
+        report.check(case["name"], problems, f"{case['method']} {case['path']} -> {status}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", choices=["lighttpd", "cgi"], required=True)
+    parser.add_argument("--sdksign", required=True, help="the built sdksign executable")
+    parser.add_argument("--plugin-dir", required=True, help="folder with env.so")
+    parser.add_argument("--source-root", required=True, help="the repository (for lighttpd/sdksign-serve.conf)")
+    parser.add_argument("--table", help="request table (default: requests.json next to this script)")
+    parser.add_argument("--lighttpd", help="lighttpd executable (default: from PATH or /usr/sbin)")
+    args = parser.parse_args()
+    args.sdksign = os.path.abspath(args.sdksign)
+    args.plugin_dir = os.path.abspath(args.plugin_dir)
+    args.source_root = os.path.abspath(args.source_root)
+    table = load_table(args.table or os.path.join(os.path.dirname(os.path.abspath(__file__)), "requests.json"))
+
+    secret = make_test_secret()
+    report = Report(secret)
+    print(f"target {args.target}: {len(table['cases'])} cases from the request table", flush=True)
+    if args.target == "lighttpd":
+        run_lighttpd(args, table, report, secret)
+    else:
+        run_cgi(args, table, report, secret)
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
