@@ -97,6 +97,11 @@ void absorb(const po::parsed_options& parsed, const po::options_description& kno
         if (known.find_nothrow(option.string_key, false) == nullptr) {
             throw ConfigError("unknown option " + describe(option.string_key) + "; see sdksign --help");
         }
+        if (values.count(option.string_key) > 0) {
+            // An earlier source set it. Boost would merge a list (cors-origin) across sources; the first
+            // source wins for every option.
+            continue;
+        }
         sources.emplace(option.string_key, describe(option.string_key));
         host.options.push_back(option);
     }
@@ -214,8 +219,11 @@ Options parse_options(const std::vector<std::string>& arguments,
             if (option.string_key == "argument") {
                 options.arguments.insert(options.arguments.end(), option.value.begin(), option.value.end());
             } else if (option.unregistered && option.string_key.find('.') == std::string::npos) {
-                throw ConfigError("unknown option " + option.original_tokens.front() +
-                                  "; see sdksign --help");
+                // The name only (--name of --name=VALUE, -x of -xVALUE): the value may be a secret.
+                const std::string& token = option.original_tokens.front();
+                const auto name_end =
+                    token.starts_with("--") ? token.find('=') : std::min<std::size_t>(2, token.size());
+                throw ConfigError("unknown option " + token.substr(0, name_end) + "; see sdksign --help");
             } else if (option.unregistered && option.original_tokens.front().find('=') == std::string::npos) {
                 // Boost cannot know that an undeclared option takes a value, so "--env.key-var X" would
                 // silently lose X to the positional arguments.
