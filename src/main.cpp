@@ -40,19 +40,17 @@ std::vector<std::string> environment_strings() {
     return result;
 }
 
-/// Under CGI a failure to start must still be an HTTP response, or the visitor sees the server's own 500
-/// page.
-int fail(bool as_cgi, int status, const std::string& message, int exit_code) {
+/// A configuration that cannot start. Under CGI that must still be an HTTP response a browser can read, or
+/// the visitor sees the server's own 500 page; the allow-list may be what is broken, so CORS is `*`.
+int fail(bool as_cgi, const std::string& message) {
     log::error("main", message);
     if (as_cgi) {
-        const auto response =
-            app::error_response(status, status == 503 ? "$credentials" : "$server",
-                                status == 503 ? "The signing credentials are unavailable"
-                                              : "The server is misconfigured; see its error log");
+        auto response = app::error_response(500, "$server", "The server is misconfigured; see its error log");
+        response.set_header("Access-Control-Allow-Origin", "*");
         std::cout << http::serialize_cgi(response) << std::flush;
         return 0;
     }
-    return exit_code;
+    return exit_config_error;
 }
 
 struct LoadedProvider {
@@ -125,7 +123,7 @@ int run(int argc, char** argv) {
         if (serving) {
             as_cgi = FCGX_IsCGI() != 0 && std::getenv("GATEWAY_INTERFACE") != nullptr;
         }
-        return fail(as_cgi, 500, std::string("configuration: ") + e.what(), exit_config_error);
+        return fail(as_cgi, std::string("configuration: ") + e.what());
     }
     log::set_level(options.log_level);
     serving = options.command == config::Command::serve;
@@ -159,7 +157,7 @@ int run(int argc, char** argv) {
     try {
         loaded = load_provider(options);
     } catch (const Error& e) {
-        return fail(as_cgi, 500, e.what(), exit_config_error);
+        return fail(as_cgi, e.what());
     }
 
     credentials::Store store;
@@ -169,12 +167,11 @@ int run(int argc, char** argv) {
     try {
         store.refresh(*loaded.provider, credentials::meeting_credential, options.fetch_timeout);
     } catch (const CredentialError& e) {
-        // Already logged by the store, once. A web server restarting us in a loop is better than serving 503s
-        // forever from a process that will never get a credential.
-        if (as_cgi) {
-            return fail(true, 503, "credentials unavailable", exit_unavailable);
+        // Already logged by the store, once. A FastCGI process manager restarting us is better than a process
+        // that serves 503s forever; a CGI request is answered by the router with an empty store: 503 JSON.
+        if (!as_cgi) {
+            return e.status() == SDKSIGN_E_UNAVAILABLE ? exit_unavailable : exit_config_error;
         }
-        return e.status() == SDKSIGN_E_UNAVAILABLE ? exit_unavailable : exit_config_error;
     }
 
     if (options.command == config::Command::sign) {
@@ -187,7 +184,7 @@ int run(int argc, char** argv) {
     try {
         return serve(options, store, as_cgi);
     } catch (const Error& e) {
-        return fail(as_cgi, 500, e.what(), exit_config_error);
+        return fail(as_cgi, e.what());
     }
 }
 

@@ -61,6 +61,10 @@ http::Response handle_meeting_signature(const http::Request& request, Services& 
                               "Body is larger than the limit of " + std::to_string(settings.max_body_bytes) +
                                   " bytes");
     }
+    if (request.body_incomplete) {
+        return error_response(400, "$body",
+                              "The body does not match its Content-Length (cut short or malformed)");
+    }
     const bool empty_body = request.body.empty();
     if (request.content_type && !request.content_type->empty()) {
         if (auto problem = content_type_problem(*request.content_type)) {

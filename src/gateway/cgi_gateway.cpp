@@ -66,6 +66,9 @@ int serve_cgi(std::size_t max_body_bytes, const RequestHandler& handler) {
     std::string body;
     request.body_too_large = !read_stdin_body(request.content_length, max_body_bytes, body);
     request.body = body;
+    if (request.content_length && !request.body_too_large && body.size() != *request.content_length) {
+        request.body_incomplete = true;
+    }
     const http::Response response = handler(request);
     if (!write_all(STDOUT_FILENO, http::serialize_cgi(response))) {
         log::error("cgi", "cannot write the response to stdout");

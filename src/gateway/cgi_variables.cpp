@@ -46,6 +46,7 @@ http::Request request_from_variables(const char* const* variables) {
             have_type = true;
         } else if (name == "CONTENT_LENGTH" && !have_length) {
             request.content_length = parse_content_length(value);
+            request.body_incomplete = !value.empty() && !request.content_length;
             have_length = true;
         } else if (name == "REMOTE_ADDR" && !have_remote) {
             request.remote_addr = value;

@@ -97,6 +97,10 @@ void worker(const FastcgiSettings& settings, const HandlerFactory& make_handler,
         http_request.body_too_large =
             !read_body(request.in, http_request.content_length, settings.max_body_bytes, body);
         http_request.body = body;
+        if (http_request.content_length && !http_request.body_too_large &&
+            body.size() != *http_request.content_length) {
+            http_request.body_incomplete = true;
+        }
         const http::Response response = handler(http_request);
         output.clear();
         http::append_cgi(output, response);

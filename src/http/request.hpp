@@ -22,6 +22,9 @@ struct Request {
     std::string_view body;
     /// The gateway stopped reading because the body is larger than the configured limit.
     bool body_too_large = false;
+    /// The body ended before its declared length, or the declared length was not a number: what arrived
+    /// is not what the client sent, so it must not be signed.
+    bool body_incomplete = false;
 
     /// Looks a header up by its HTTP name ("Origin", "Access-Control-Request-Headers"), case-insensitively.
     [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const;

@@ -36,6 +36,7 @@ BOOST_AUTO_TEST_CASE(typical_post) {
     BOOST_TEST(request.remote_addr == "192.0.2.1");
     BOOST_TEST(request.body.empty());
     BOOST_TEST(!request.body_too_large);
+    BOOST_TEST(!request.body_incomplete);
     BOOST_TEST_REQUIRE(request.headers.size() == 2u);
     BOOST_TEST(request.headers[0].first == "ORIGIN");
     BOOST_TEST(request.headers[0].second == "https://app.example.com");
@@ -127,6 +128,14 @@ BOOST_AUTO_TEST_CASE(empty_or_malformed_content_length_is_nullopt) {
             BOOST_TEST(!parse_content_length(text).has_value());
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(malformed_content_length_marks_the_body_incomplete) {
+    // nginx sends an empty CONTENT_LENGTH on GET: that is no body, not a broken one.
+    const std::array<const char*, 2> empty{"CONTENT_LENGTH=", nullptr};
+    BOOST_TEST(!request_from_variables(empty.data()).body_incomplete);
+    const std::array<const char*, 2> malformed{"CONTENT_LENGTH=abc", nullptr};
+    BOOST_TEST(request_from_variables(malformed.data()).body_incomplete);
 }
 
 BOOST_AUTO_TEST_CASE(valid_content_length) {

@@ -127,6 +127,7 @@ struct Case {
     /// Default: the body's size when there is a body.
     std::optional<std::size_t> content_length{};
     bool body_too_large = false;
+    bool body_incomplete = false;
     bool no_credential = false;
 
     int status = 200;
@@ -533,6 +534,11 @@ std::vector<Case> cases() {
          .body_too_large = true,
          .status = 413,
          .errors = {{"$body", "Body is larger than the limit of 102400 bytes"}}},
+        {.name = "body cut short of its Content-Length is not signed",
+         .body = R"({"meetingNumber":"1","role":0})",
+         .body_incomplete = true,
+         .status = 400,
+         .errors = {{"$body", "The body does not match its Content-Length (cut short or malformed)"}}},
         {.name = "declared Content-Length over the limit",
          .body = "{}",
          .content_length = 102401,
@@ -903,6 +909,7 @@ void check_case(const Case& c, sdksign::signing::TokenSigner& signer) {
     request.remote_addr = "192.0.2.1";
     request.body = c.body;
     request.body_too_large = c.body_too_large;
+    request.body_incomplete = c.body_incomplete;
 
     const Response response = sdksign::app::route(request, services);
 
