@@ -40,6 +40,18 @@ void write_error(char* err, std::size_t err_len, const std::string& message) noe
     err[length] = '\0';
 }
 
+/// Runs a plugin entry point's body: nothing may unwind across the C ABI.
+template<typename Body> int guarded(char* err, std::size_t err_len, Body body) noexcept {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        write_error(err, err_len, e.what());
+    } catch (...) {
+        write_error(err, err_len, "unexpected failure");
+    }
+    return SDKSIGN_E_UNAVAILABLE;
+}
+
 // POSIX allows letters, digits and underscores; anything else is almost certainly a typo in the config.
 bool is_variable_name(const std::string& name) {
     if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
@@ -52,7 +64,7 @@ bool is_variable_name(const std::string& name) {
 
 int create(const sdksign_option* options, std::size_t count, void** state, char* err,
            std::size_t err_len) noexcept {
-    try {
+    return guarded(err, err_len, [&] {
         auto provider = std::make_unique<EnvProvider>();
         for (std::size_t i = 0; i < count; ++i) {
             const std::string name = options[i].name;
@@ -78,18 +90,13 @@ int create(const sdksign_option* options, std::size_t count, void** state, char*
         }
         *state = provider.release();
         return SDKSIGN_OK;
-    } catch (const std::exception& e) {
-        write_error(err, err_len, e.what());
-    } catch (...) {
-        write_error(err, err_len, "unexpected failure");
-    }
-    return SDKSIGN_E_UNAVAILABLE;
+    });
 }
 
 int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, void* sink,
           sdksign_put_credential put, std::uint32_t* refresh_after_s, char* err,
           std::size_t err_len) noexcept {
-    try {
+    return guarded(err, err_len, [&] {
         const auto* provider = static_cast<const EnvProvider*>(state);
         const std::string which = credential;
         const VariableNames* names = nullptr;
@@ -119,12 +126,7 @@ int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, vo
         // The environment block belongs to the process, so there is no private copy to wipe here.
         put(sink, key, std::strlen(key), reinterpret_cast<const unsigned char*>(secret), std::strlen(secret));
         return SDKSIGN_OK;
-    } catch (const std::exception& e) {
-        write_error(err, err_len, e.what());
-    } catch (...) {
-        write_error(err, err_len, "unexpected failure");
-    }
-    return SDKSIGN_E_UNAVAILABLE;
+    });
 }
 
 void destroy(void* state) noexcept {

@@ -115,8 +115,11 @@ std::variant<Coerced, ValidationError> coerce_number(std::string_view property, 
     return Coerced{number, std::trunc(number) == number};
 }
 
-std::optional<ValidationError> check_zero_or_one(std::string_view property, const Value* value,
-                                                 std::optional<int>& out) {
+/// The shared steps of every numeric property: absent is fine, then the sample's coercion and type check,
+/// then `accept`'s own rule; a value that passes is stored in `out`.
+template<typename T, typename Accept>
+std::optional<ValidationError> check_number(std::string_view property, const Value* value,
+                                            std::optional<T>& out, Accept accept) {
     if (value == nullptr) {
         return std::nullopt;
     }
@@ -125,35 +128,36 @@ std::optional<ValidationError> check_zero_or_one(std::string_view property, cons
         return *error;
     }
     const auto number = std::get<Coerced>(coerced);
-    if (number.value != 0 && number.value != 1) {
-        return ValidationError{std::string(property),
-                               "Value is not valid. Got " + format_number(number.value) + ", expected 0,1"};
+    if (auto reason = accept(number)) {
+        return ValidationError{std::string(property), std::move(*reason)};
     }
-    out = static_cast<int>(number.value);
+    out = static_cast<T>(number.value);
     return std::nullopt;
 }
 
-std::optional<ValidationError> check_expiration(const Value* value, std::optional<std::int64_t>& out) {
-    constexpr std::string_view property = "expirationSeconds";
-    if (value == nullptr) {
+std::optional<ValidationError> check_zero_or_one(std::string_view property, const Value* value,
+                                                 std::optional<int>& out) {
+    return check_number(property, value, out, [](const Coerced& number) -> std::optional<std::string> {
+        if (number.value != 0 && number.value != 1) {
+            return "Value is not valid. Got " + format_number(number.value) + ", expected 0,1";
+        }
         return std::nullopt;
-    }
-    const auto coerced = coerce_number(property, *value);
-    if (const auto* error = std::get_if<ValidationError>(&coerced)) {
-        return *error;
-    }
-    const auto number = std::get<Coerced>(coerced);
-    if (!number.is_integer) {
-        return ValidationError{std::string(property),
-                               "Value " + describe(*value) +
-                                   " not allowed, must be a whole number of seconds"};
-    }
-    if (number.value < static_cast<double>(min_expiration_seconds) ||
-        number.value > static_cast<double>(max_expiration_seconds)) {
-        return ValidationError{std::string(property), "Value must in between 1800 and 172800"};
-    }
-    out = static_cast<std::int64_t>(number.value);
-    return std::nullopt;
+    });
+}
+
+std::optional<ValidationError> check_expiration(const Value* value, std::optional<std::int64_t>& out) {
+    return check_number(
+        "expirationSeconds", value, out, [&](const Coerced& number) -> std::optional<std::string> {
+            if (!number.is_integer) {
+                return "Value " + describe(*value) + " not allowed, must be a whole number of seconds";
+            }
+            if (number.value < static_cast<double>(min_expiration_seconds) ||
+                number.value > static_cast<double>(max_expiration_seconds)) {
+                return "Value must in between 1800 and 172800"; // sic: the sample's wording, kept for its
+                                                                // clients
+            }
+            return std::nullopt;
+        });
 }
 
 std::optional<ValidationError> check_meeting_number(const Value* value,
