@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "config/options.hpp"
 #include "credentials/provider_plugin.hpp"
+#include "credentials/refresher.hpp"
 #include "credentials/store.hpp"
 #include "errors.hpp"
 #include "gateway/cgi_gateway.hpp"
@@ -17,6 +18,7 @@
 
 #include <fcgiapp.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -31,6 +33,8 @@ using namespace sdksign;
 
 constexpr int exit_config_error = 2;
 constexpr int exit_unavailable = 3;
+/// How long a stop waits for a refresh in progress before the process exits without it.
+constexpr std::chrono::milliseconds refresher_stop_grace{1000};
 
 std::vector<std::string> environment_strings() {
     std::vector<std::string> result;
@@ -81,7 +85,8 @@ int print_help(const config::Options& options) {
     return 0;
 }
 
-int serve(const config::Options& options, credentials::Store& store, bool as_cgi) {
+int serve(const config::Options& options, credentials::Store& store, credentials::Provider& provider,
+          bool as_cgi) {
     const app::SystemClock clock;
     const auto make_handler = [&]() -> gateway::RequestHandler {
         auto signer = std::make_shared<signing::TokenSigner>();
@@ -107,7 +112,19 @@ int serve(const config::Options& options, credentials::Store& store, bool as_cgi
     } else {
         log::debug("main", "serving FastCGI on the socket inherited as fd 0");
     }
-    return gateway::serve_fastcgi(settings, make_handler);
+    // CGI answers one request with the credential fetched at start-up; a FastCGI process lives on, so a
+    // thread of its own keeps the credential fresh (requests never wait on the source).
+    credentials::Refresher refresher(store,
+                                     [&provider](std::string_view name, std::chrono::milliseconds deadline) {
+                                         return provider.fetch(name, deadline);
+                                     });
+    const int code = gateway::serve_fastcgi(settings, make_handler);
+    if (!refresher.stop(refresher_stop_grace)) {
+        // A fetch is still running inside the provider: destroying it now would pull its state away.
+        log::warn("main", "a credential refresh is still running; exiting without waiting for it");
+        std::_Exit(code);
+    }
+    return code;
 }
 
 int run(int argc, char** argv) {
@@ -160,12 +177,16 @@ int run(int argc, char** argv) {
         return fail(as_cgi, e.what());
     }
 
-    credentials::Store store;
+    credentials::Store store(credentials::RefreshPolicy{
+        .refresh_interval = options.refresh_interval,
+        .stale_after = options.stale_after,
+        .fetch_timeout = options.fetch_timeout,
+    });
     if (options.command == config::Command::check) {
         return cli::run_check(*loaded.provider, options.fetch_timeout, std::cout);
     }
     try {
-        store.refresh(*loaded.provider, credentials::meeting_credential, options.fetch_timeout);
+        store.refresh(*loaded.provider, credentials::meeting_credential);
     } catch (const CredentialError& e) {
         // Already logged by the store, once. A FastCGI process manager restarting us is better than a process
         // that serves 503s forever; a CGI request is answered by the router with an empty store: 503 JSON.
@@ -182,7 +203,7 @@ int run(int argc, char** argv) {
         return cli::run_sign(body, services, std::cout, std::cerr);
     }
     try {
-        return serve(options, store, as_cgi);
+        return serve(options, store, *loaded.provider, as_cgi);
     } catch (const Error& e) {
         return fail(as_cgi, e.what());
     }

@@ -7,6 +7,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstddef>
 #include <string>
 
 namespace sdksign::app {
@@ -202,7 +203,16 @@ std::optional<ValidationError> check_meeting_number(const Value* value,
 } // namespace
 
 MeetingRequestResult parse_meeting_request(std::string_view body) {
-    rapidjson::Document document;
+    // A request body is a few dozen bytes: its values and the parser's stack fit in per-thread buffers, so
+    // parsing allocates nothing (the default allocators take 64 KiB from the heap per document). Larger
+    // bodies spill over into heap chunks that the allocators free on return.
+    alignas(std::max_align_t) thread_local std::array<char, 4096> value_buffer;
+    alignas(std::max_align_t) thread_local std::array<char, 1024> stack_buffer;
+    rapidjson::MemoryPoolAllocator<> value_allocator(value_buffer.data(), value_buffer.size());
+    rapidjson::MemoryPoolAllocator<> stack_allocator(stack_buffer.data(), stack_buffer.size());
+    using PooledDocument = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
+                                                      rapidjson::MemoryPoolAllocator<>>;
+    PooledDocument document(&value_allocator, stack_buffer.size() / 2, &stack_allocator);
     if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
         document.SetObject();
     } else {

@@ -39,6 +39,12 @@ po::options_description host_options() {
         ("plugin-dir", po::value<std::string>(), "look for providers only in this folder")
         ("fetch-timeout-ms", po::value<std::string>(),
          "bound on one credential fetch, 1-60000 [default: 5000]")
+        ("refresh-interval-ms", po::value<std::string>(),
+         "milliseconds between credential refreshes in FastCGI mode, 0-86400000; 0 follows the provider's "
+         "hint (file: 2 s, env: never) [default: 0]")
+        ("stale-after", po::value<std::string>(),
+         "seconds to keep serving the last good credential while refreshes fail, 0-86400; then 503 "
+         "[default: 300]")
         ("max-body-bytes", po::value<std::string>(), "largest request body accepted, 1-16777216 [default: 102400]")
         ("cors-origin", po::value<std::vector<std::string>>()->composing(),
          "allow only this origin to read responses (repeat, or separate with commas); "
@@ -298,6 +304,10 @@ Options parse_options(const std::vector<std::string>& arguments,
     options.plugin_dir = text_option(values, "plugin-dir", "");
     options.fetch_timeout =
         std::chrono::milliseconds(integer_option<int>(values, sources, "fetch-timeout-ms", 5000, 1, 60000));
+    options.refresh_interval = std::chrono::milliseconds(
+        integer_option<int>(values, sources, "refresh-interval-ms", 0, 0, 86400000));
+    options.stale_after =
+        std::chrono::seconds(integer_option<int>(values, sources, "stale-after", 300, 0, 86400));
 
     app::Settings& settings = options.app;
     settings.max_body_bytes =

@@ -36,6 +36,10 @@ struct Options {
     std::filesystem::path provider_path;
     std::filesystem::path plugin_dir;
     std::chrono::milliseconds fetch_timeout{5000};
+    /// Zero: follow the provider's refresh hint.
+    std::chrono::milliseconds refresh_interval{0};
+    /// How long the last good credential is served while refreshes fail.
+    std::chrono::seconds stale_after{300};
     /// Every `<section>.<name>` option, with the source that set it; checked by `provider_options`.
     std::map<std::string, std::pair<std::string, std::string>> section_options;
 

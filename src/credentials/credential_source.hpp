@@ -2,12 +2,30 @@
 // Where handlers get credentials from: an interface, so the router can be tested with fixed credentials.
 #include "credentials/credential.hpp"
 
+#include <chrono>
 #include <string_view>
 
 namespace sdksign::credentials {
 
 /// Names of the credentials a provider can serve.
 inline constexpr std::string_view meeting_credential = "meeting";
+inline constexpr std::string_view video_credential = "video";
+
+/// Whether a credential can be signed with, for the health endpoint.
+enum class CredentialState {
+    /// The last refresh succeeded.
+    ok,
+    /// Refreshes fail, but the last good credential is still served (within the stale window).
+    stale,
+    /// Nothing to sign with: never fetched, or the stale window is over.
+    unavailable,
+};
+
+struct CredentialStatus {
+    CredentialState state = CredentialState::unavailable;
+    /// How long refreshes have been failing (zero when they are not, or when unknown).
+    std::chrono::seconds failing_for{0};
+};
 
 class CredentialSource {
 public:
@@ -18,8 +36,14 @@ public:
     CredentialSource& operator=(CredentialSource&&) = delete;
     virtual ~CredentialSource() = default;
 
-    /// The current snapshot of the named credential, or null while it is unavailable.
+    /// The current snapshot of the named credential, or null while it is unavailable. On every request's
+    /// path, so implementations keep it cheap.
     [[nodiscard]] virtual CredentialPtr current(std::string_view name) const = 0;
+
+    /// The state of the named credential; a source without refreshes only knows "there or not".
+    [[nodiscard]] virtual CredentialStatus status(std::string_view name) const {
+        return {current(name) ? CredentialState::ok : CredentialState::unavailable, {}};
+    }
 };
 
 } // namespace sdksign::credentials

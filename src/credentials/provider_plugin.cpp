@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <system_error>
 
@@ -200,14 +201,21 @@ std::vector<std::filesystem::path> provider_candidates(std::string_view name,
         return {plugin_dir / file};
     }
     std::vector<std::filesystem::path> candidates;
+    const auto add = [&candidates](const std::filesystem::path& candidate) {
+        const auto normal = candidate.lexically_normal();
+        if (std::find(candidates.begin(), candidates.end(), normal) == candidates.end()) {
+            candidates.push_back(normal);
+        }
+    };
+    // A folder uploaded whole into cgi-bin/ (binary and plugins side by side), a portable tree with lib/
+    // beside bin/, then the installed tree wherever it was copied, and last where meson installed it.
     const auto here = executable_directory();
     if (!here.empty()) {
-        candidates.push_back((here / build_config::plugin_dir_from_bindir / file).lexically_normal());
+        add(here / file);
+        add(here / ".." / "lib" / "sdksign" / file);
+        add(here / build_config::plugin_dir_from_bindir / file);
     }
-    const std::filesystem::path installed = std::filesystem::path(build_config::plugin_dir) / file;
-    if (candidates.empty() || candidates.front() != installed) {
-        candidates.push_back(installed);
-    }
+    add(std::filesystem::path(build_config::plugin_dir) / file);
     return candidates;
 }
 

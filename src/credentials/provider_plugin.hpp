@@ -76,7 +76,8 @@ private:
 };
 
 /// Where a provider named `name` is looked for, in order: `plugin_dir` alone when it is set; otherwise the
-/// plugin folder relative to the executable (relocatable installs), then the compiled-in plugin folder.
+/// executable's own folder, its `../lib/sdksign`, the install's plugin folder relative to the executable
+/// (relocated installs), then the compiled-in plugin folder.
 std::vector<std::filesystem::path> provider_candidates(std::string_view name,
                                                        const std::filesystem::path& plugin_dir);
 

@@ -3,52 +3,239 @@
 #include "errors.hpp"
 #include "log/log.hpp"
 
+#include <botan/mem_ops.h>
+
+#include <algorithm>
+
 namespace sdksign::credentials {
 
+namespace {
+
+/// A provider hint beyond this is treated as "once a day", so that a typo cannot stop refreshes for years.
+constexpr std::chrono::seconds longest_refresh{86400};
+constexpr std::chrono::seconds first_retry{1};
+constexpr std::chrono::seconds longest_retry{30};
+
+bool same_credential(const CredentialPtr& a, const CredentialPtr& b) {
+    return a && b && a->key == b->key && a->secret.size() == b->secret.size() &&
+        Botan::constant_time_compare(a->secret.data(), b->secret.data(), a->secret.size());
+}
+
+std::string describe(const CredentialError& error) {
+    return std::string(error.what()) + " (" + std::string(status_name(error.status())) + ")";
+}
+
+} // namespace
+
+Store::Store(RefreshPolicy policy, Now now) : policy_(policy), now_(std::move(now)) {
+    slots_[0].name = meeting_credential;
+    slots_[1].name = video_credential;
+}
+
+Store::Slot* Store::find(std::string_view name) noexcept {
+    for (auto& slot : slots_) {
+        if (slot.name == name) {
+            return &slot;
+        }
+    }
+    return nullptr;
+}
+
+const Store::Slot* Store::find(std::string_view name) const noexcept {
+    for (const auto& slot : slots_) {
+        if (slot.name == name) {
+            return &slot;
+        }
+    }
+    return nullptr;
+}
+
 CredentialPtr Store::current(std::string_view name) const {
+    // Two names at most: comparing them is cheaper than any lookup structure, and needs no lock.
+    const Slot* slot = find(name);
+    return slot == nullptr ? nullptr : slot->credential.load(std::memory_order_acquire);
+}
+
+CredentialStatus Store::status(std::string_view name) const {
+    const Slot* slot = find(name);
+    if (slot == nullptr) {
+        return {};
+    }
     const std::lock_guard lock(mutex_);
-    const auto it = credentials_.find(name);
-    return it == credentials_.end() ? nullptr : it->second;
+    if (!slot->scheduled) {
+        return {slot->credential.load() ? CredentialState::ok : CredentialState::unavailable, {}};
+    }
+    CredentialStatus status{slot->state, {}};
+    if (slot->state != CredentialState::ok && slot->failing_since != TimePoint{}) {
+        status.failing_for = std::chrono::duration_cast<std::chrono::seconds>(now_() - slot->failing_since);
+    }
+    return status;
 }
 
 void Store::replace(std::string_view name, CredentialPtr credential) {
-    CredentialPtr previous;
+    Slot* slot = find(name);
+    if (slot == nullptr) {
+        return;
+    }
+    // The previous snapshot dies here, or with the last request holding it; its secure_vector wipes it.
+    slot->credential.exchange(std::move(credential), std::memory_order_acq_rel);
+}
+
+std::chrono::seconds Store::max_retry_delay() const noexcept {
+    // Retry at least ten times within the stale window, so a source that comes back is noticed in time.
+    return std::clamp(policy_.stale_after / 10, first_retry, longest_retry);
+}
+
+void Store::succeeded(Slot& slot, FetchResult& result, TimePoint now) {
+    std::chrono::milliseconds interval = policy_.refresh_interval.count() > 0
+        ? policy_.refresh_interval
+        : std::chrono::seconds(result.refresh_after_s);
+    interval = std::min<std::chrono::milliseconds>(interval, longest_refresh);
+    CredentialState previous = CredentialState::unavailable;
+    bool first_attempt = false;
     {
         const std::lock_guard lock(mutex_);
-        auto& slot = credentials_[std::string(name)];
-        previous = std::move(slot);
-        slot = std::move(credential);
+        previous = slot.state;
+        first_attempt = !slot.scheduled;
+        slot.scheduled = true;
+        slot.state = CredentialState::ok;
+        slot.failing_since = {};
+        slot.retry_delay = std::chrono::milliseconds(0);
+        slot.interval = interval;
+        slot.next_attempt = interval.count() > 0 ? now + interval : TimePoint::max();
     }
-    // `previous` dies here, outside the lock; its secure_vector wipes the old secret.
+    const auto held = slot.credential.load(std::memory_order_acquire);
+    const bool rotated = !same_credential(held, result.credential);
+    if (rotated) {
+        replace(slot.name, result.credential);
+    } else {
+        // Unchanged: keep the snapshot requests already use (and the state keyed on it); the fetched copy
+        // is wiped when `result` lets go of it.
+        result.credential = held;
+    }
+    const std::string name(slot.name);
+    if (first_attempt) {
+        log::debug("credentials", "credential " + name + " loaded");
+    } else if (previous != CredentialState::ok) {
+        log::info("credentials", "credential " + name + " is usable again");
+    } else if (rotated) {
+        log::info("credentials", "credential " + name + " rotated: a new key or secret is in use");
+    }
+}
+
+void Store::failed(Slot& slot, const CredentialError& error, TimePoint now) {
+    CredentialState previous = CredentialState::unavailable;
+    bool first_attempt = false;
+    bool has_credential = false;
+    {
+        const std::lock_guard lock(mutex_);
+        previous = slot.state;
+        first_attempt = !slot.scheduled;
+        has_credential = static_cast<bool>(slot.credential.load());
+        if (previous == CredentialState::ok || first_attempt) {
+            slot.failing_since = now;
+            slot.state = has_credential ? CredentialState::stale : CredentialState::unavailable;
+        }
+        slot.scheduled = true;
+        // The first retry comes no later than the next refresh would have: a file caught half-written is
+        // read again as soon as usual, not a second later.
+        const std::chrono::milliseconds first = slot.interval.count() > 0
+            ? std::min<std::chrono::milliseconds>(slot.interval, first_retry)
+            : first_retry;
+        slot.retry_delay = slot.retry_delay.count() == 0
+            ? first
+            : std::min<std::chrono::milliseconds>(slot.retry_delay * 2, max_retry_delay());
+        slot.next_attempt = now + slot.retry_delay;
+    }
+    const std::string name(slot.name);
+    if (previous == CredentialState::ok && has_credential) {
+        log::warn("credentials",
+                  "credential " + name + ": refresh failed; serving the last good one for up to " +
+                      std::to_string(policy_.stale_after.count()) + " s while retrying: " + describe(error));
+    } else if (previous == CredentialState::ok || first_attempt) {
+        log::error("credentials", describe(error));
+    } else {
+        // Same state as before: the change was logged already, and repeating it would flood the log.
+        log::debug("credentials", "credential " + name + ": refresh failed again: " + describe(error));
+    }
+    expire_if_stale(slot, now);
+}
+
+void Store::expire_if_stale(Slot& slot, TimePoint now) {
+    {
+        const std::lock_guard lock(mutex_);
+        if (slot.state != CredentialState::stale || now < slot.failing_since + policy_.stale_after) {
+            return;
+        }
+        slot.state = CredentialState::unavailable;
+    }
+    replace(slot.name, nullptr);
+    log::error("credentials",
+               "credential " + std::string(slot.name) + " is unavailable: no successful refresh for " +
+                   std::to_string(policy_.stale_after.count()) +
+                   " s (the stale window); requests get 503 until a refresh succeeds");
+}
+
+FetchResult Store::refresh(const Fetch& fetch, std::string_view name) {
+    Slot* slot = find(name);
+    if (slot == nullptr) {
+        throw CredentialError(SDKSIGN_E_NOT_FOUND, "no credential named '" + std::string(name) + "'");
+    }
+    try {
+        auto result = fetch(name, policy_.fetch_timeout);
+        succeeded(*slot, result, now_());
+        return result;
+    } catch (const CredentialError& e) {
+        failed(*slot, e, now_());
+        throw;
+    }
+}
+
+FetchResult Store::refresh(Provider& provider, std::string_view name) {
+    return refresh(
+        [&provider](std::string_view which, std::chrono::milliseconds deadline) {
+            return provider.fetch(which, deadline);
+        },
+        name);
 }
 
 FetchResult Store::refresh(Provider& provider, std::string_view name, std::chrono::milliseconds deadline) {
-    try {
-        auto result = provider.fetch(name, deadline);
-        replace(name, result.credential);
-        bool recovered = false;
+    return refresh(
+        [&provider, deadline](std::string_view which, std::chrono::milliseconds /*policy's*/) {
+            return provider.fetch(which, deadline);
+        },
+        name);
+}
+
+Store::TimePoint Store::refresh_due(const Fetch& fetch) {
+    TimePoint next = TimePoint::max();
+    for (auto& slot : slots_) {
+        TimePoint attempt{};
         {
             const std::lock_guard lock(mutex_);
-            recovered = last_errors_.erase(std::string(name)) > 0;
+            if (!slot.scheduled) {
+                continue;
+            }
+            attempt = slot.next_attempt;
         }
-        if (recovered) {
-            log::info("credentials", "credential " + std::string(name) + " is usable again");
+        if (now_() >= attempt) {
+            try {
+                auto result = fetch(slot.name, policy_.fetch_timeout);
+                succeeded(slot, result, now_());
+            } catch (const CredentialError& e) {
+                failed(slot, e, now_());
+            } catch (const std::exception& e) {
+                failed(slot, CredentialError(SDKSIGN_E_UNAVAILABLE, e.what()), now_());
+            }
         }
-        return result;
-    } catch (const CredentialError& e) {
-        bool changed = false;
-        {
-            const std::lock_guard lock(mutex_);
-            auto& last = last_errors_[std::string(name)];
-            changed = last != e.what();
-            last = e.what();
+        expire_if_stale(slot, now_());
+        const std::lock_guard lock(mutex_);
+        next = std::min(next, slot.next_attempt);
+        if (slot.state == CredentialState::stale) {
+            next = std::min(next, slot.failing_since + policy_.stale_after);
         }
-        if (changed) {
-            log::error("credentials",
-                       std::string(e.what()) + " (" + std::string(status_name(e.status())) + ")");
-        }
-        throw;
     }
+    return next;
 }
 
 } // namespace sdksign::credentials

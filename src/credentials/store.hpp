@@ -1,32 +1,87 @@
 #pragma once
-// The credential store: the current snapshot of each named credential. Requests take a snapshot and keep it
-// for their whole life, so replacing a credential never tears a request; the old secret is wiped when the
-// last request holding it ends.
+// The credential store: the current snapshot of each named credential, and the policy that keeps it fresh.
+// Requests take a snapshot with current() (one atomic load, no lock) and keep it for their whole life, so
+// replacing a credential never tears a request; the old secret is wiped when the last request holding it
+// ends. Refreshing is driven from outside: once synchronously at start-up (refresh), then by a Refresher
+// thread calling refresh_due, which follows the provider's hint or a configured interval, retries failures
+// with backoff, and after the stale window stops serving the last good credential.
 #include "credentials/credential_source.hpp"
 #include "credentials/provider_plugin.hpp"
+#include "errors.hpp"
 
+#include <array>
+#include <atomic>
 #include <chrono>
-#include <map>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 
 namespace sdksign::credentials {
 
+struct RefreshPolicy {
+    /// Time between successful refreshes; zero follows the provider's hint (and zero hint: never).
+    std::chrono::milliseconds refresh_interval{0};
+    /// How long the last good credential is still served after refreshes start failing.
+    std::chrono::seconds stale_after{300};
+    /// Bound on one fetch, handed to the provider as its deadline.
+    std::chrono::milliseconds fetch_timeout{5000};
+};
+
 class Store final : public CredentialSource {
 public:
-    [[nodiscard]] CredentialPtr current(std::string_view name) const override;
+    using TimePoint = std::chrono::steady_clock::time_point;
+    using Now = std::function<TimePoint()>;
+    /// Fetches one named credential; throws CredentialError (a Provider's fetch, or a test's fake).
+    using Fetch = std::function<FetchResult(std::string_view name, std::chrono::milliseconds deadline)>;
 
-    /// Installs a new snapshot (null: unavailable).
+    explicit Store(RefreshPolicy policy = {}, Now now = std::chrono::steady_clock::now);
+
+    [[nodiscard]] CredentialPtr current(std::string_view name) const override;
+    [[nodiscard]] CredentialStatus status(std::string_view name) const override;
+
+    /// Installs a new snapshot (null: unavailable) without touching the refresh schedule. Unknown names
+    /// (neither meeting nor video) are ignored.
     void replace(std::string_view name, CredentialPtr credential);
 
-    /// Fetches `name` from `provider` into the store. On failure the previous snapshot stays, the error is
-    /// logged when it differs from the last one (not once per call), and the error is rethrown.
+    /// Fetches `name` now and schedules its next refresh. On failure the previous snapshot stays (within the
+    /// stale window), the cause is logged once per change of state, and the CredentialError is rethrown.
+    FetchResult refresh(const Fetch& fetch, std::string_view name);
+    FetchResult refresh(Provider& provider, std::string_view name);
+    /// The same with another deadline than the policy's.
     FetchResult refresh(Provider& provider, std::string_view name, std::chrono::milliseconds deadline);
 
+    /// Refreshes every credential whose time has come (each one refresh() has been called for once), ends
+    /// stale windows that are over, and returns when to call again (TimePoint::max(): never). Never throws.
+    TimePoint refresh_due(const Fetch& fetch);
+
+    [[nodiscard]] const RefreshPolicy& policy() const noexcept { return policy_; }
+
 private:
+    struct Slot {
+        std::string_view name;
+        std::atomic<CredentialPtr> credential;
+        // Everything below is guarded by mutex_; only the refresh path and status() touch it.
+        bool scheduled = false;
+        CredentialState state = CredentialState::unavailable;
+        TimePoint next_attempt = TimePoint::max();
+        TimePoint failing_since{};
+        /// Time between refreshes after the last success (zero: none scheduled).
+        std::chrono::milliseconds interval{0};
+        std::chrono::milliseconds retry_delay{0};
+    };
+
+    Slot* find(std::string_view name) noexcept;
+    [[nodiscard]] const Slot* find(std::string_view name) const noexcept;
+    void succeeded(Slot& slot, FetchResult& result, TimePoint now);
+    void failed(Slot& slot, const CredentialError& error, TimePoint now);
+    void expire_if_stale(Slot& slot, TimePoint now);
+    [[nodiscard]] std::chrono::seconds max_retry_delay() const noexcept;
+
+    RefreshPolicy policy_;
+    Now now_;
+    std::array<Slot, 2> slots_;
     mutable std::mutex mutex_;
-    std::map<std::string, CredentialPtr, std::less<>> credentials_;
-    std::map<std::string, std::string, std::less<>> last_errors_;
 };
 
 } // namespace sdksign::credentials

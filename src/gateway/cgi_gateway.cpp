@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <string>
@@ -17,17 +18,15 @@ namespace sdksign::gateway {
 
 namespace {
 
-/// Reads at most `limit` bytes of the declared body; false when it is larger.
-bool read_stdin_body(std::optional<std::size_t> declared, std::size_t limit, std::string& body) {
-    if (declared && *declared > limit) {
-        return false;
-    }
-    const std::size_t want =
-        declared ? *declared : 0; // CGI without CONTENT_LENGTH has no body (RFC 3875 4.2)
-    body.resize(want);
-    std::size_t got = 0;
+/// Past this much, an over-limit body is no longer read off stdin before answering: the server has its own
+/// body limit long before, and a larger one is an attack that may lose its answer.
+constexpr std::size_t max_discarded_bytes = std::size_t{64} << 20;
+
+/// Reads up to `want` bytes of stdin into `buffer` (from `got` on), stopping early at end of file.
+std::size_t read_stdin(std::string& buffer, std::size_t got, std::size_t want) {
+    buffer.resize(want);
     while (got < want) {
-        const ssize_t n = ::read(STDIN_FILENO, body.data() + got, want - got);
+        const ssize_t n = ::read(STDIN_FILENO, buffer.data() + got, want - got);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -36,7 +35,43 @@ bool read_stdin_body(std::optional<std::size_t> declared, std::size_t limit, std
         }
         got += static_cast<std::size_t>(n);
     }
-    body.resize(got);
+    buffer.resize(got);
+    return got;
+}
+
+/// Reads and drops what the server still sends (at most `at_most` bytes). A CGI program that exits with
+/// its input unread resets the server's socket to it, and Apache's mod_cgid then loses the response.
+void discard_stdin(std::size_t at_most) {
+    std::string scratch;
+    std::size_t dropped = 0;
+    while (dropped < at_most) {
+        const std::size_t got = read_stdin(scratch, 0, std::min<std::size_t>(at_most - dropped, 65536));
+        if (got == 0) {
+            return;
+        }
+        dropped += got;
+    }
+}
+
+/// Reads the body: CONTENT_LENGTH bytes or, when the server passes a body on without a length (Apache's
+/// mod_cgi and mod_cgid do so with a chunked request, naming its Transfer-Encoding), up to end of file.
+/// Keeps at most `limit` bytes; false when the body is larger.
+bool read_stdin_body(std::optional<std::size_t> declared, bool until_eof, std::size_t limit,
+                     std::string& body) {
+    if (declared && *declared > limit) {
+        discard_stdin(std::min(*declared, max_discarded_bytes));
+        return false;
+    }
+    if (!declared && until_eof) {
+        if (read_stdin(body, 0, limit + 1) > limit) {
+            discard_stdin(max_discarded_bytes);
+            body.clear();
+            return false;
+        }
+        return true;
+    }
+    // CGI without CONTENT_LENGTH otherwise has no body (RFC 3875 4.2).
+    read_stdin(body, 0, declared ? *declared : 0);
     return true;
 }
 
@@ -64,7 +99,8 @@ bool started_as_cgi() {
 int serve_cgi(std::size_t max_body_bytes, const RequestHandler& handler) {
     http::Request request = request_from_variables(environ);
     std::string body;
-    request.body_too_large = !read_stdin_body(request.content_length, max_body_bytes, body);
+    const bool until_eof = std::getenv("HTTP_TRANSFER_ENCODING") != nullptr;
+    request.body_too_large = !read_stdin_body(request.content_length, until_eof, max_body_bytes, body);
     request.body = body;
     if (request.content_length && !request.body_too_large && body.size() != *request.content_length) {
         request.body_incomplete = true;

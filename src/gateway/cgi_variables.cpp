@@ -15,6 +15,16 @@ std::optional<std::size_t> parse_content_length(std::string_view text) {
 
 http::Request request_from_variables(const char* const* variables) {
     http::Request request;
+    fill_request_from_variables(variables, request);
+    return request;
+}
+
+void fill_request_from_variables(const char* const* variables, http::Request& request) {
+    // Start from a fresh request but keep the header list's storage: a worker reuses one Request.
+    auto headers = std::move(request.headers);
+    headers.clear();
+    request = http::Request{};
+    request.headers = std::move(headers);
     request.method = "GET";
     request.path = "/";
     // First occurrence wins, as FCGX_GetParam does (nginx may send a param twice).
@@ -53,7 +63,6 @@ http::Request request_from_variables(const char* const* variables) {
             have_remote = true;
         }
     }
-    return request;
 }
 
 } // namespace sdksign::gateway

@@ -12,6 +12,9 @@ namespace sdksign::gateway {
 /// `variables`, which must outlive it.
 http::Request request_from_variables(const char* const* variables);
 
+/// The same into `request`, reusing its header list's storage (one Request per worker thread).
+void fill_request_from_variables(const char* const* variables, http::Request& request);
+
 /// CONTENT_LENGTH as a number; nullopt when absent, empty (nginx on GET) or not a number.
 std::optional<std::size_t> parse_content_length(std::string_view text);
 

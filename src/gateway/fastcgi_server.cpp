@@ -5,10 +5,12 @@
 
 #include <fcgiapp.h>
 
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -66,34 +68,85 @@ bool read_body(FCGX_Stream* in, std::optional<std::size_t> declared, std::size_t
     return got <= limit;
 }
 
-void worker(const FastcgiSettings& settings, const HandlerFactory& make_handler, std::mutex& accept_mutex,
-            std::atomic<unsigned long>& served) {
+/// What the workers share.
+struct Pool {
+    Pool(const FastcgiSettings& pool_settings, const HandlerFactory& handler_factory)
+        : settings(pool_settings), make_handler(handler_factory) { }
+
+    const FastcgiSettings& settings;
+    const HandlerFactory& make_handler;
+    std::mutex accept_mutex;
+    std::atomic<unsigned long> served{0};
+    std::atomic<bool> stopping{false};
+};
+
+/// Waits until a kept connection has something to read (the next request, or the web server closing it:
+/// FCGX_Accept_r then closes it and accepts a new one), true; false when the server stops meanwhile. Polls
+/// in short steps so that a stop is noticed while the connection is idle.
+bool kept_connection_ready(int fd, const std::atomic<bool>& stopping) {
+    constexpr int poll_step_ms = 200;
+    pollfd watched{fd, POLLIN, 0};
+    while (!stopping.load(std::memory_order_relaxed)) {
+        const int ready = ::poll(&watched, 1, poll_step_ms);
+        if (ready > 0 || (ready < 0 && errno != EINTR)) {
+            return true; // on an error, FCGX_Accept_r meets it too and drops the connection
+        }
+    }
+    return false;
+}
+
+void worker(Pool& pool) {
     RequestHandler handler;
     try {
-        handler = make_handler();
+        handler = pool.make_handler();
     } catch (const std::exception& e) {
         log::error("fastcgi", std::string("worker cannot start: ") + e.what());
         return;
     }
+    const FastcgiSettings& settings = pool.settings;
     FastcgiRequest holder(settings.listen_fd);
     FCGX_Request& request = holder.get();
+    // Reused for every request of this thread, so that their storage is allocated once.
+    http::Request http_request;
     std::string body;
     std::string output;
     for (;;) {
+        // libfcgi serves a connection the web server keeps open (nginx fastcgi_keep_conn) with the thread
+        // that accepted it: this thread waits for that connection's next request, and must not hold the
+        // accept lock meanwhile, or one idle kept connection would stop every other thread from accepting.
+        bool keeping = request.ipcFd >= 0 && request.keepConnection != 0;
+        if (keeping && !kept_connection_ready(request.ipcFd, pool.stopping)) {
+            FCGX_Free(&request, 1); // we are stopping: close it, take nothing more
+            keeping = false;
+        }
         int accepted = 0;
-        {
+        if (keeping) {
+            // The next request comes on this thread's own connection: reading it holds no lock. If the web
+            // server closed it instead, libfcgi accepts a new connection here, also without the lock,
+            // which Linux allows (concurrent accept() on one socket), and a stop's shutdown() still wakes.
+            accepted = FCGX_Accept_r(&request);
+        } else {
             // One thread in accept() at a time: the others wait here, where a stop finds them at once.
-            const std::lock_guard lock(accept_mutex);
+            const std::lock_guard lock(pool.accept_mutex);
             accepted = FCGX_Accept_r(&request);
         }
         if (accepted < 0) {
             // -22 (EINVAL) is the shutdown() of the listening socket, the normal way out.
-            if (accepted != -EINVAL && accepted != -9999) {
-                log::warn("fastcgi", "accept failed (" + std::to_string(accepted) + "); worker stops");
+            if (accepted == -EINVAL || accepted == -9999 || pool.stopping.load()) {
+                break;
             }
+            if (accepted == -EPIPE || accepted == -ECONNRESET || accepted == -ECONNABORTED ||
+                accepted == -EINTR) {
+                // One connection failed (a web server closing a kept connection mid-read, say): drop it and
+                // go on, or every such reset would cost the pool a thread for good.
+                log::debug("fastcgi", "connection dropped (" + std::to_string(accepted) + ")");
+                FCGX_Free(&request, 1);
+                continue;
+            }
+            log::warn("fastcgi", "accept failed (" + std::to_string(accepted) + "); worker stops");
             break;
         }
-        http::Request http_request = request_from_variables(request.envp);
+        fill_request_from_variables(request.envp, http_request);
         http_request.body_too_large =
             !read_body(request.in, http_request.content_length, settings.max_body_bytes, body);
         http_request.body = body;
@@ -106,8 +159,11 @@ void worker(const FastcgiSettings& settings, const HandlerFactory& make_handler,
         http::append_cgi(output, response);
         // FCGX_PutStr, not FCGX_FPrintF: libfcgi's printf silently truncates at %zu and friends.
         FCGX_PutStr(output.data(), static_cast<int>(output.size()), request.out);
+        if (pool.stopping.load(std::memory_order_relaxed)) {
+            request.keepConnection = 0; // finish this one, take no more on this connection
+        }
         FCGX_Finish_r(&request);
-        served.fetch_add(1, std::memory_order_relaxed);
+        pool.served.fetch_add(1, std::memory_order_relaxed);
     }
 }
 
@@ -123,7 +179,8 @@ int serve_fastcgi(const FastcgiSettings& settings, const HandlerFactory& make_ha
         log::warn("fastcgi", "cannot ignore SIGPIPE");
     }
 
-    std::atomic<bool> stopping{false};
+    Pool pool(settings, make_handler);
+    std::atomic<bool>& stopping = pool.stopping;
     const int listen_fd = settings.listen_fd;
     const auto timeout = settings.shutdown_timeout;
     std::thread([listen_fd, timeout, &stopping] {
@@ -148,18 +205,15 @@ int serve_fastcgi(const FastcgiSettings& settings, const HandlerFactory& make_ha
         std::_Exit(0);
     }).detach();
 
-    std::mutex accept_mutex;
-    std::atomic<unsigned long> served{0};
     std::vector<std::thread> workers;
     workers.reserve(settings.threads);
     for (unsigned i = 0; i < settings.threads; ++i) {
-        workers.emplace_back(worker, std::cref(settings), std::cref(make_handler), std::ref(accept_mutex),
-                             std::ref(served));
+        workers.emplace_back(worker, std::ref(pool));
     }
     for (auto& thread : workers) {
         thread.join();
     }
-    log::info("fastcgi", "stopped after " + std::to_string(served.load()) + " requests");
+    log::info("fastcgi", "stopped after " + std::to_string(pool.served.load()) + " requests");
     return stopping.load() ? 0 : 1;
 }
 

@@ -21,6 +21,19 @@ constexpr std::array<std::uint8_t, 256> make_decode_table() {
 
 constexpr auto decode_table = make_decode_table();
 
+// Two output characters per 12 input bits: one table load instead of two per pair, which halves the
+// encoder's work on the hot path (8 KiB, stays in L1/L2 while tokens are being signed).
+constexpr std::array<char, 2 * 4096> make_pair_table() {
+    std::array<char, 2 * 4096> table{};
+    for (std::size_t i = 0; i < 4096; ++i) {
+        table[2 * i] = alphabet[i >> 6];
+        table[2 * i + 1] = alphabet[i & 63];
+    }
+    return table;
+}
+
+constexpr auto pair_table = make_pair_table();
+
 } // namespace
 
 void append_base64url(std::string& out, std::span<const std::uint8_t> bytes) {
@@ -32,10 +45,12 @@ void append_base64url(std::string& out, std::span<const std::uint8_t> bytes) {
     std::size_t remaining = bytes.size();
     while (remaining >= 3) {
         const std::uint32_t v = (std::uint32_t{src[0]} << 16) | (std::uint32_t{src[1]} << 8) | src[2];
-        dst[0] = alphabet[(v >> 18) & 63];
-        dst[1] = alphabet[(v >> 12) & 63];
-        dst[2] = alphabet[(v >> 6) & 63];
-        dst[3] = alphabet[v & 63];
+        const char* high = &pair_table[2 * (v >> 12)];
+        const char* low = &pair_table[2 * (v & 0xFFF)];
+        dst[0] = high[0];
+        dst[1] = high[1];
+        dst[2] = low[0];
+        dst[3] = low[1];
         src += 3;
         dst += 4;
         remaining -= 3;

@@ -26,6 +26,9 @@ struct MeetingClaims {
     std::optional<int> video_webrtc_mode;
 };
 
+/// Appends what every payload signed with `key_json` starts with: `{"appKey":KEY,"sdkKey":KEY`.
+void append_meeting_payload_prefix(std::string& out, std::string_view key_json);
+
 /// Appends the payload JSON: appKey, sdkKey, [mn, role], iat, exp, tokenExp, [video_webrtc_mode].
 /// `key_json` is the SDK key already encoded as a JSON string literal.
 void append_meeting_payload(std::string& out, std::string_view key_json, const MeetingClaims& claims);

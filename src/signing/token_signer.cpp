@@ -29,13 +29,28 @@ void TokenSigner::key_for(const credentials::CredentialPtr& credential) {
         throw Error(std::string("cannot key HMAC: ") + e.what());
     }
     keyed_with_ = credential;
+    // Every meeting payload starts with the same appKey/sdkKey claims. base64url maps each 3 input bytes to
+    // 4 characters independently, so the encoding of the longest 3-byte multiple of that prefix is the same
+    // in every token: encode it once per credential, not once per token.
+    std::string prefix;
+    append_meeting_payload_prefix(prefix, credential->key_json);
+    constant_payload_bytes_ = prefix.size() - prefix.size() % 3;
+    constant_prefix_.assign(hs256_header_segment);
+    constant_prefix_.push_back('.');
+    append_base64url(constant_prefix_,
+                     {reinterpret_cast<const std::uint8_t*>(prefix.data()), constant_payload_bytes_});
 }
 
-const std::string& TokenSigner::finish_token(std::string_view payload_json) {
-    token_.assign(hs256_header_segment);
-    token_.push_back('.');
+const std::string& TokenSigner::finish_token(std::string_view payload_json, std::size_t encoded_bytes) {
+    if (encoded_bytes == 0) {
+        token_.assign(hs256_header_segment);
+        token_.push_back('.');
+    } else {
+        token_.assign(constant_prefix_);
+    }
     append_base64url(token_,
-                     {reinterpret_cast<const std::uint8_t*>(payload_json.data()), payload_json.size()});
+                     {reinterpret_cast<const std::uint8_t*>(payload_json.data()) + encoded_bytes,
+                      payload_json.size() - encoded_bytes});
     mac_->update(reinterpret_cast<const std::uint8_t*>(token_.data()), token_.size());
     std::array<std::uint8_t, 32> tag{};
     mac_->final(tag.data());
@@ -49,13 +64,13 @@ const std::string& TokenSigner::sign_meeting(const credentials::CredentialPtr& c
     key_for(credential);
     payload_.clear();
     append_meeting_payload(payload_, credential->key_json, claims);
-    return finish_token(payload_);
+    return finish_token(payload_, constant_payload_bytes_);
 }
 
 const std::string& TokenSigner::sign_payload(const credentials::CredentialPtr& credential,
                                              std::string_view payload_json) {
     key_for(credential);
-    return finish_token(payload_json);
+    return finish_token(payload_json, 0);
 }
 
 } // namespace sdksign::signing

@@ -30,12 +30,18 @@ public:
 
 private:
     void key_for(const credentials::CredentialPtr& credential);
-    const std::string& finish_token(std::string_view payload_json);
+    /// The first `encoded_bytes` of `payload_json` must be the credential's constant payload prefix, whose
+    /// encoding is in constant_prefix_ already; 0 encodes everything.
+    const std::string& finish_token(std::string_view payload_json, std::size_t encoded_bytes);
 
     std::unique_ptr<Botan::MessageAuthenticationCode> mac_;
     // Holding the credential, not just its address, keeps a freed and reallocated credential from being
     // mistaken for the one the MAC is keyed with.
     credentials::CredentialPtr keyed_with_;
+    // The header segment, '.', and the base64url of the first constant_payload_bytes_ of every meeting
+    // payload signed with keyed_with_ (a multiple of 3, so its encoding never depends on what follows).
+    std::string constant_prefix_;
+    std::size_t constant_payload_bytes_ = 0;
     std::string payload_;
     std::string token_;
 };

@@ -1,6 +1,7 @@
 // The provider loader (src/credentials/provider_plugin.cpp) against real shared objects: a working mock and
 // one copy of it broken in each way the loader must refuse.
 #define BOOST_TEST_MODULE sdksign provider plugin tests
+#include "build_config.hpp"
 #include "credentials/provider_plugin.hpp"
 #include "credentials/store.hpp"
 #include "errors.hpp"
@@ -8,6 +9,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -157,11 +159,22 @@ BOOST_AUTO_TEST_CASE(finds_providers_by_plain_name_only) {
                               {"no provider named 'nothing-here'", (dir / "nothing-here.so").string()});
 }
 
-BOOST_AUTO_TEST_CASE(looks_beside_the_executable_then_in_the_install_folder) {
+BOOST_AUTO_TEST_CASE(looks_beside_the_executable_then_in_lib_then_in_the_install_folder) {
+    const auto here = std::filesystem::read_symlink("/proc/self/exe").parent_path();
     const auto candidates = sdksign::credentials::provider_candidates("env", {});
-    BOOST_TEST_REQUIRE(!candidates.empty());
-    BOOST_TEST(candidates.back().filename() == "env.so");
-    BOOST_TEST(candidates.back().parent_path().filename() == "sdksign");
+    BOOST_TEST_REQUIRE(candidates.size() >= 3U);
+    BOOST_TEST(candidates[0] == (here / "env.so").lexically_normal());
+    BOOST_TEST(candidates[1] == (here / "../lib/sdksign/env.so").lexically_normal());
+    BOOST_TEST(candidates.back() == std::filesystem::path(sdksign::build_config::plugin_dir) / "env.so");
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+        for (std::size_t k = i + 1; k < candidates.size(); ++k) {
+            BOOST_TEST(candidates[i] != candidates[k]);
+        }
+    }
+    // The test runner sits beside the mock plugins, as sdksign sits beside its plugins in a cgi-bin upload.
+    BOOST_TEST(sdksign::credentials::find_provider("mock", {}) == here / "mock.so");
+    BOOST_TEST(sdksign::credentials::provider_candidates("env", "/opt/x") ==
+               std::vector<std::filesystem::path>{"/opt/x/env.so"});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+using sdksign::gateway::fill_request_from_variables;
 using sdksign::gateway::parse_content_length;
 using sdksign::gateway::request_from_variables;
 
@@ -144,6 +145,39 @@ BOOST_AUTO_TEST_CASE(valid_content_length) {
     BOOST_TEST(parse_content_length("007") == std::optional<std::size_t>(7));
     BOOST_TEST(parse_content_length("18446744073709551615") ==
                std::optional<std::size_t>(std::numeric_limits<std::size_t>::max()));
+}
+
+BOOST_AUTO_TEST_CASE(a_reused_request_keeps_nothing_of_the_previous_one) {
+    const std::array<const char*, 8> first{
+        "REQUEST_METHOD=POST",
+        "PATH_INFO=/health",
+        "CONTENT_TYPE=application/json",
+        "CONTENT_LENGTH=x",
+        "REMOTE_ADDR=192.0.2.1",
+        "HTTP_ORIGIN=https://app.example.com",
+        "HTTP_X_A=1",
+        nullptr,
+    };
+    const std::array<const char*, 3> second{"REQUEST_METHOD=OPTIONS", "HTTP_X_B=2", nullptr};
+    sdksign::http::Request request;
+    fill_request_from_variables(first.data(), request);
+    BOOST_TEST(request.headers.size() == 2u);
+    BOOST_TEST(request.body_incomplete);
+    request.body = "left over";
+    request.body_too_large = true;
+    fill_request_from_variables(second.data(), request);
+    const auto fresh = request_from_variables(second.data());
+    BOOST_TEST(request.method == "OPTIONS");
+    BOOST_TEST(request.path == "/");
+    BOOST_TEST_REQUIRE(request.headers.size() == 1u);
+    BOOST_TEST(request.headers[0].first == "X_B");
+    BOOST_TEST(!request.content_type);
+    BOOST_TEST(!request.content_length);
+    BOOST_TEST(request.remote_addr.empty());
+    BOOST_TEST(request.body.empty());
+    BOOST_TEST(!request.body_too_large);
+    BOOST_TEST(!request.body_incomplete);
+    BOOST_TEST(fresh.headers == request.headers);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -82,6 +82,8 @@ BOOST_AUTO_TEST_CASE(defaults) {
     BOOST_TEST(options.provider_path.empty());
     BOOST_TEST(options.plugin_dir.empty());
     BOOST_TEST(options.fetch_timeout.count() == 5000);
+    BOOST_TEST(options.refresh_interval.count() == 0);
+    BOOST_TEST(options.stale_after.count() == 300);
     BOOST_TEST(options.section_options.empty());
     BOOST_TEST(options.app.max_body_bytes == 102400u);
     BOOST_TEST(options.app.allowed_origins.empty());
@@ -162,6 +164,11 @@ BOOST_AUTO_TEST_CASE(every_host_option_reaches_its_field) {
         {{"--provider-path=/opt/p.so"}, [](const Options& o) { return o.provider_path == "/opt/p.so"; }},
         {{"--plugin-dir=/opt/plugins"}, [](const Options& o) { return o.plugin_dir == "/opt/plugins"; }},
         {{"--fetch-timeout-ms=250"}, [](const Options& o) { return o.fetch_timeout.count() == 250; }},
+        {{"--refresh-interval-ms=250"}, [](const Options& o) { return o.refresh_interval.count() == 250; }},
+        {{"--refresh-interval-ms=86400000"},
+         [](const Options& o) { return o.refresh_interval.count() == 86400000; }},
+        {{"--stale-after=0"}, [](const Options& o) { return o.stale_after.count() == 0; }},
+        {{"--stale-after=3600"}, [](const Options& o) { return o.stale_after.count() == 3600; }},
         {{"--max-body-bytes=1"}, [](const Options& o) { return o.app.max_body_bytes == 1u; }},
         {{"--max-body-bytes=16777216"}, [](const Options& o) { return o.app.max_body_bytes == 16777216u; }},
         {{"--cors-max-age=0"}, [](const Options& o) { return o.app.cors_max_age_seconds == 0; }},
@@ -248,6 +255,13 @@ BOOST_AUTO_TEST_CASE(malformed_values_name_the_option_and_the_source) {
          "environment variable SDKSIGN_THREADS: '' is not a whole number between 1 and 256"},
         {{"--config", file}, {}, file + ": option threads: '0' is not a whole number between 1 and 256"},
         {{"--socket-mode=0800"}, {}, "--socket-mode: '0800' is not an octal number between 0 and 777"},
+        {{"--refresh-interval-ms=-5"},
+         {},
+         "--refresh-interval-ms: '-5' is not a whole number between 0 and 86400000"},
+        {{},
+         {"SDKSIGN_STALE_AFTER=1d"},
+         "environment variable SDKSIGN_STALE_AFTER: '1d' is not a whole number between 0 and 86400"},
+        {{"--stale-after=86401"}, {}, "--stale-after: '86401' is not a whole number between 0 and 86400"},
         {{"--socket-mode=1000"}, {}, "--socket-mode: '1000' is not an octal number between 0 and 777"},
         {{"--config", octal},
          {},
@@ -431,6 +445,8 @@ BOOST_AUTO_TEST_CASE(help_mentions_every_option) {
                                           "--provider-path",
                                           "--plugin-dir",
                                           "--fetch-timeout-ms",
+                                          "--refresh-interval-ms",
+                                          "--stale-after",
                                           "--max-body-bytes",
                                           "--cors-origin",
                                           "--cors-max-age",

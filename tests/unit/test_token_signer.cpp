@@ -254,4 +254,23 @@ BOOST_AUTO_TEST_CASE(empty_secret_is_signed_with) {
                    ".Scya3dAWoH88eqrynBUtTVSU3rhFCYp_Qj8w6iI899c");
 }
 
+BOOST_AUTO_TEST_CASE(meeting_tokens_match_the_fully_encoded_payload_for_every_key_length) {
+    // sign_meeting reuses the encoding of the payload's constant prefix; sign_payload encodes everything.
+    // Keys of 1 to 7 characters give prefixes of every length modulo 3, on one signer that rekeys each time.
+    TokenSigner meeting_signer;
+    TokenSigner payload_signer;
+    std::string sdk_key;
+    for (char c = 'a'; c <= 'g'; ++c) {
+        sdk_key.push_back(c);
+        const auto snapshot = credential(sdk_key, secret);
+        const std::string payload = R"({"appKey":")" + sdk_key + R"(","sdkKey":")" + sdk_key +
+            R"(","mn":"85746065432","role":0,"iat":1700000000,"exp":1700007200,"tokenExp":1700007200})";
+        BOOST_TEST_CONTEXT("key length " << sdk_key.size()) {
+            BOOST_TEST(
+                meeting_signer.sign_meeting(snapshot, web_claims(meeting_number("85746065432", true), 0)) ==
+                payload_signer.sign_payload(snapshot, payload));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,142 @@
+// The cost of one CGI request, process start to exit: spawn the program with a CGI environment, write the
+// body to its stdin, read its stdout to the end, wait for it. Programs are run in turn (A, B, A, B, ...) so
+// that both see the same machine; prints "label<TAB>median_us<TAB>mean_us" per program, the label being the
+// program's path, prefixed with NAME=VALUE when --with gave it an extra variable.
+//
+//   cgi_bench --requests N --body TEXT [--with NAME=VALUE] PROGRAM [[--with NAME=VALUE] PROGRAM]...
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
+#include <string>
+#include <string_view>
+#include <vector>
+
+extern char** environ; // NOLINT(readability-redundant-declaration)
+
+namespace {
+
+/// One CGI request; returns false when the program cannot be run or does not exit 0.
+bool run_once(const std::string& program, const std::vector<char*>& environment, std::string_view body) {
+    std::array<int, 2> to_child{};
+    std::array<int, 2> from_child{};
+    if (::pipe(to_child.data()) != 0 || ::pipe(from_child.data()) != 0) {
+        return false;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, to_child[1]);
+    posix_spawn_file_actions_addclose(&actions, from_child[0]);
+    std::array<char*, 2> argv{const_cast<char*>(program.c_str()), nullptr};
+    pid_t pid = 0;
+    const int spawned =
+        ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environment.data());
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(to_child[0]);
+    ::close(from_child[1]);
+    bool ok = spawned == 0;
+    if (ok && ::write(to_child[1], body.data(), body.size()) != static_cast<ssize_t>(body.size())) {
+        ok = false;
+    }
+    ::close(to_child[1]);
+    std::array<char, 4096> buffer{};
+    std::size_t received = 0;
+    for (;;) {
+        const ssize_t n = ::read(from_child[0], buffer.data(), buffer.size());
+        if (n <= 0) {
+            break;
+        }
+        received += static_cast<std::size_t>(n);
+    }
+    ::close(from_child[0]);
+    int status = 0;
+    if (spawned == 0 && ::waitpid(pid, &status, 0) != pid) {
+        ok = false;
+    }
+    return ok && received > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    long requests = 200;
+    std::string body;
+    struct Program {
+        std::string path;
+        std::string extra; // one more NAME=VALUE for this program only, or empty
+    };
+    std::vector<Program> programs;
+    std::string next_extra;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view argument = argv[i];
+        if (argument == "--requests" && i + 1 < argc) {
+            requests = std::max(1L, std::atol(argv[++i]));
+        } else if (argument == "--body" && i + 1 < argc) {
+            body = argv[++i];
+        } else if (argument == "--with" && i + 1 < argc) {
+            next_extra = argv[++i];
+        } else {
+            programs.push_back({std::string(argument), next_extra});
+            next_extra.clear();
+        }
+    }
+    if (programs.empty()) {
+        std::fprintf(stderr, "usage: cgi_bench --requests N --body TEXT PROGRAM...\n");
+        return 2;
+    }
+    std::vector<std::string> variables = {
+        "GATEWAY_INTERFACE=CGI/1.1",
+        "REQUEST_METHOD=POST",
+        "PATH_INFO=/",
+        "SERVER_PROTOCOL=HTTP/1.1",
+        "REMOTE_ADDR=127.0.0.1",
+        "CONTENT_TYPE=application/json",
+        "CONTENT_LENGTH=" + std::to_string(body.size()),
+    };
+    std::vector<char*> shared;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        shared.push_back(*entry);
+    }
+    for (auto& variable : variables) {
+        shared.push_back(variable.data());
+    }
+    std::vector<std::vector<char*>> environments;
+    for (auto& program : programs) {
+        environments.push_back(shared);
+        if (!program.extra.empty()) {
+            environments.back().push_back(program.extra.data());
+        }
+        environments.back().push_back(nullptr);
+    }
+
+    std::vector<std::vector<double>> micros(programs.size());
+    for (long r = 0; r < requests; ++r) {
+        for (std::size_t p = 0; p < programs.size(); ++p) {
+            const auto start = std::chrono::steady_clock::now();
+            if (!run_once(programs[p].path, environments[p], body)) {
+                std::fprintf(stderr, "cgi_bench: %s failed\n", programs[p].path.c_str());
+                return 1;
+            }
+            micros[p].push_back(
+                std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+        }
+    }
+    for (std::size_t p = 0; p < programs.size(); ++p) {
+        auto& times = micros[p];
+        const double mean =
+            std::accumulate(times.begin(), times.end(), 0.0) / static_cast<double>(times.size());
+        std::sort(times.begin(), times.end());
+        const std::string label =
+            programs[p].extra.empty() ? programs[p].path : programs[p].extra + " " + programs[p].path;
+        std::printf("%s\t%.1f\t%.1f\n", label.c_str(), times[times.size() / 2], mean);
+    }
+    return 0;
+}

@@ -1,0 +1,252 @@
+// The `file` credential provider: the SDK key and secret come from a file in the dotenv format of Zoom's
+// Node sample (so its .env works unchanged) or in JSON. The file is read again at every fetch, which the
+// host asks for every refresh-seconds, so an edited, renamed-over or kubectl-swapped file is picked up
+// without a restart; a file that cannot be parsed whole is reported as unavailable, so the host keeps the
+// last good credential.
+#include "dotenv.hpp"
+#include "json_credentials.hpp"
+#include "secret_file.hpp"
+
+#include <sdksign/provider.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <exception>
+#include <memory>
+#include <string>
+
+namespace {
+
+using namespace sdksign::file_provider;
+
+enum class Format { automatic, dotenv, json };
+
+struct Names {
+    std::string key;
+    std::string secret;
+};
+
+struct FileProvider {
+    std::string path;
+    Format format = Format::automatic;
+    PermissionPolicy permissions = PermissionPolicy::warn;
+    std::uint32_t refresh_seconds = 2;
+    Names meeting{"ZOOM_MEETING_SDK_KEY", "ZOOM_MEETING_SDK_SECRET"};
+    Names video{"ZOOM_VIDEO_SDK_KEY", "ZOOM_VIDEO_SDK_SECRET"};
+    /// The file version last warned about, so that the warning comes once per file, not once per fetch.
+    dev_t warned_device = 0;
+    ino_t warned_inode = 0;
+};
+
+constexpr sdksign_option_doc option_docs[] = {
+    {"path", "the credentials file (required): dotenv like Zoom's sample's .env, or JSON", nullptr},
+    {"format", "auto (JSON when the name ends in .json), dotenv or json", "auto"},
+    {"key-name", "name holding the Meeting SDK key (client id)", "ZOOM_MEETING_SDK_KEY"},
+    {"secret-name", "name holding the Meeting SDK secret (client secret)", "ZOOM_MEETING_SDK_SECRET"},
+    {"video-key-name", "name holding the Video SDK key", "ZOOM_VIDEO_SDK_KEY"},
+    {"video-secret-name", "name holding the Video SDK secret", "ZOOM_VIDEO_SDK_SECRET"},
+    {"refresh-seconds", "how often the host re-reads the file, 0-86400 (0: never)", "2"},
+    {"permissions",
+     "warn: refuse a file group/others can write, warn when they can read it; strict: refuse both; "
+     "ignore: check nothing",
+     "warn"},
+    {nullptr, nullptr, nullptr},
+};
+
+void write_error(char* err, std::size_t err_len, const std::string& message) noexcept {
+    if (err == nullptr || err_len == 0) {
+        return;
+    }
+    const std::size_t length = std::min(message.size(), err_len - 1);
+    message.copy(err, length);
+    err[length] = '\0';
+}
+
+/// Runs a plugin entry point's body: nothing may unwind across the C ABI.
+template<typename Body> int guarded(char* err, std::size_t err_len, Body body) noexcept {
+    try {
+        return body();
+    } catch (const FileError& e) {
+        write_error(err, err_len, e.what());
+        return e.status();
+    } catch (const std::exception& e) {
+        write_error(err, err_len, e.what());
+    } catch (...) {
+        write_error(err, err_len, "unexpected failure");
+    }
+    return SDKSIGN_E_UNAVAILABLE;
+}
+
+bool is_entry_name(const std::string& name) {
+    return !name.empty() && std::ranges::all_of(name, [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+            c == '.' || c == '-';
+    });
+}
+
+/// The host's log format, written directly: a provider has no logger, and stderr is the server's error log.
+void warn(const std::string& message) noexcept {
+    try {
+        const std::string line = "sdksign[" + std::to_string(::getpid()) + "] warn file: " + message + "\n";
+        [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
+    } catch (...) { // NOLINT(bugprone-empty-catch): a warning that cannot be built is dropped
+    }
+}
+
+void set_option(FileProvider& provider, const std::string& name, const std::string& value) {
+    const auto config_error = [&](const std::string& why) {
+        return FileError(SDKSIGN_E_CONFIG, "option '" + name + "': " + why);
+    };
+    if (name == "path") {
+        if (value.empty()) {
+            throw config_error("the path is empty");
+        }
+        provider.path = value;
+    } else if (name == "format") {
+        if (value == "auto") {
+            provider.format = Format::automatic;
+        } else if (value == "dotenv") {
+            provider.format = Format::dotenv;
+        } else if (value == "json") {
+            provider.format = Format::json;
+        } else {
+            throw config_error("'" + value + "' is not auto, dotenv or json");
+        }
+    } else if (name == "permissions") {
+        if (value == "warn") {
+            provider.permissions = PermissionPolicy::warn;
+        } else if (value == "strict") {
+            provider.permissions = PermissionPolicy::strict;
+        } else if (value == "ignore") {
+            provider.permissions = PermissionPolicy::ignore;
+        } else {
+            throw config_error("'" + value + "' is not warn, strict or ignore");
+        }
+    } else if (name == "refresh-seconds") {
+        std::uint32_t seconds = 0;
+        const auto result = std::from_chars(value.data(), value.data() + value.size(), seconds);
+        if (result.ec != std::errc() || result.ptr != value.data() + value.size() || seconds > 86400) {
+            throw config_error("'" + value + "' is not a whole number of seconds between 0 and 86400");
+        }
+        provider.refresh_seconds = seconds;
+    } else {
+        std::string* target = name == "key-name" ? &provider.meeting.key
+            : name == "secret-name"              ? &provider.meeting.secret
+            : name == "video-key-name"           ? &provider.video.key
+            : name == "video-secret-name"        ? &provider.video.secret
+                                                 : nullptr;
+        if (target == nullptr) {
+            throw FileError(SDKSIGN_E_CONFIG, "unknown option '" + name + "'");
+        }
+        if (!is_entry_name(value)) {
+            throw config_error("'" + value + "' is not a NAME (letters, digits, _ . -)");
+        }
+        *target = value;
+    }
+}
+
+int create(const sdksign_option* options, std::size_t count, void** state, char* err,
+           std::size_t err_len) noexcept {
+    return guarded(err, err_len, [&] {
+        auto provider = std::make_unique<FileProvider>();
+        for (std::size_t i = 0; i < count; ++i) {
+            set_option(*provider, options[i].name, options[i].value);
+        }
+        if (provider->path.empty()) {
+            write_error(err, err_len, "option 'path' is required: the file holding the key and secret");
+            return SDKSIGN_E_CONFIG;
+        }
+        if (provider->format == Format::automatic) {
+            provider->format = provider->path.ends_with(".json") ? Format::json : Format::dotenv;
+        }
+        *state = provider.release();
+        return SDKSIGN_OK;
+    });
+}
+
+const Entry& find_entry(const FileProvider& provider, const std::vector<Entry>& entries,
+                        const std::string& name) {
+    const auto found = std::ranges::find_if(entries, [&](const Entry& entry) { return entry.name == name; });
+    if (found == entries.end()) {
+        throw FileError(SDKSIGN_E_NOT_FOUND, provider.path + " has no " + name);
+    }
+    const std::string where = provider.path + " line " + std::to_string(found->line) + ": " + name;
+    if (!found->is_text) {
+        throw FileError(SDKSIGN_E_INVALID, where + " is not a string");
+    }
+    if (found->value.empty()) {
+        throw FileError(SDKSIGN_E_INVALID, where + " is empty");
+    }
+    return *found;
+}
+
+int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, void* sink,
+          sdksign_put_credential put, std::uint32_t* refresh_after_s, char* err,
+          std::size_t err_len) noexcept {
+    return guarded(err, err_len, [&] {
+        auto& provider = *static_cast<FileProvider*>(state);
+        const std::string which = credential;
+        const Names* names = which == "meeting" ? &provider.meeting
+            : which == "video"                  ? &provider.video
+                                                : nullptr;
+        if (names == nullptr) {
+            write_error(err, err_len, "no credential named '" + which + "'");
+            return SDKSIGN_E_NOT_FOUND;
+        }
+        // Asked for even when this fetch fails, so a file being fixed is picked up as soon as it is.
+        *refresh_after_s = provider.refresh_seconds;
+        FileContents contents = read_secret_file(provider.path, provider.permissions);
+        if (contents.readable_by_others &&
+            (contents.info.st_dev != provider.warned_device ||
+             contents.info.st_ino != provider.warned_inode)) {
+            provider.warned_device = contents.info.st_dev;
+            provider.warned_inode = contents.info.st_ino;
+            warn(provider.path +
+                 " can be read by group or others; run chmod 600 on it (or set "
+                 "permissions=strict to refuse such a file, permissions=ignore to allow it)");
+        }
+        if (contents.bytes.empty()) {
+            throw FileError(SDKSIGN_E_UNAVAILABLE, provider.path + " is empty (still being written?)");
+        }
+        std::vector<Entry> entries;
+        try {
+            entries = provider.format == Format::json
+                ? parse_json_credentials(contents.bytes)
+                : parse_dotenv(std::string_view(contents.bytes.data(), contents.bytes.size()));
+        } catch (const ParseError& e) {
+            // Unavailable, not invalid: a half-written file looks just like this, and the host keeps the
+            // last good credential until the file is whole again.
+            throw FileError(SDKSIGN_E_UNAVAILABLE,
+                            provider.path + " line " + std::to_string(e.line()) + ": " + e.what());
+        }
+        const Entry& key = find_entry(provider, entries, names->key);
+        const Entry& secret = find_entry(provider, entries, names->secret);
+        put(sink, key.value.data(), key.value.size(),
+            reinterpret_cast<const unsigned char*>(secret.value.data()), secret.value.size());
+        // `entries` and `contents` wipe their copies as they go out of scope.
+        return SDKSIGN_OK;
+    });
+}
+
+void destroy(void* state) noexcept {
+    delete static_cast<FileProvider*>(state);
+}
+
+constexpr sdksign_provider table = {
+    SDKSIGN_PROVIDER_ABI,
+    sizeof(sdksign_provider),
+    "file",
+    "reads the SDK key and secret from a dotenv (.env) or JSON file, re-read when it changes",
+    &option_docs[0],
+    create,
+    fetch,
+    destroy,
+};
+
+} // namespace
+
+extern "C" SDKSIGN_EXPORT const sdksign_provider* sdksign_provider_v1() {
+    return &table;
+}

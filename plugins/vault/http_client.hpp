@@ -1,0 +1,65 @@
+#pragma once
+// One HTTP exchange with libcurl: no redirects followed, no retries (vault_client does both), TLS as
+// configured. The connection is kept between calls. Everything received lands in wiped memory.
+#include "settings.hpp"
+#include "wiped_buffer.hpp"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace sdksign::vault {
+
+struct HttpRequest {
+    const char* method = "GET";
+    std::string url;
+    /// Sent as X-Vault-Token when not empty.
+    std::string_view token;
+    std::string_view namespace_name;
+    /// JSON body for POST; may hold a secret (a login), so it is never copied.
+    std::string_view body;
+    std::chrono::milliseconds timeout{5000};
+};
+
+struct HttpResponse {
+    long status = 0;
+    WipedBuffer body;
+    std::optional<long> retry_after_s;
+    /// Absolute target of a redirect answer, empty otherwise.
+    std::string redirect_url;
+};
+
+/// The request never got an HTTP answer.
+class TransportError : public std::runtime_error {
+public:
+    enum class Kind { tls, bad_url, timeout, other };
+    TransportError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) { }
+    [[nodiscard]] Kind kind() const noexcept { return kind_; }
+
+private:
+    Kind kind_;
+};
+
+class HttpClient {
+public:
+    /// `connect_to` is a CURLOPT_CONNECT_TO entry ("name::host:") when the TLS server name differs from
+    /// the address's host, empty otherwise.
+    HttpClient(const TlsSettings& tls, const std::string& connect_to);
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+    HttpClient(HttpClient&&) = delete;
+    HttpClient& operator=(HttpClient&&) = delete;
+    ~HttpClient();
+
+    /// Throws TransportError when no HTTP answer arrived.
+    HttpResponse perform(const HttpRequest& request);
+
+private:
+    struct Handle;
+    std::unique_ptr<Handle> handle_;
+};
+
+} // namespace sdksign::vault

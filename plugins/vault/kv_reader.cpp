@@ -1,0 +1,180 @@
+#include "kv_reader.hpp"
+
+#include "errors.hpp"
+
+#include <rapidjson/document.h>
+
+namespace sdksign::vault {
+
+namespace {
+
+bool contains(std::string_view text, std::string_view words) {
+    return text.find(words) != std::string_view::npos;
+}
+
+const rapidjson::Value* member(const rapidjson::Value& object, const char* name) {
+    if (!object.IsObject()) {
+        return nullptr;
+    }
+    const auto found = object.FindMember(name);
+    return found == object.MemberEnd() ? nullptr : &found->value;
+}
+
+bool is_invalid_token(const Reply& reply) {
+    return reply.status == 403 && contains(reply.body.view(), "invalid token");
+}
+
+} // namespace
+
+KvReader::KvReader(const Settings& settings, VaultClient& client, TokenSource& tokens)
+    : settings_(settings), client_(client), tokens_(tokens) { }
+
+std::string KvReader::api_path(const std::string& path) const {
+    return settings_.kv_version == 2 ? settings_.mount + "/data/" + path : settings_.mount + "/" + path;
+}
+
+SecretPair KvReader::read(const std::string& path, Clock::time_point deadline) {
+    const std::string route = api_path(path);
+    Reply reply = client_.call("GET", route, tokens_.current(deadline), {}, deadline);
+    // The agent may have just rotated the token file, or a login token may have been revoked: one more try
+    // with a fresh token before reporting it.
+    if (is_invalid_token(reply) && tokens_.replace_invalid(deadline)) {
+        reply = client_.call("GET", route, tokens_.current(deadline), {}, deadline);
+    }
+    if (reply.status == 403 && tokens_.current(deadline).empty()) {
+        throw VaultError(SDKSIGN_E_DENIED,
+                         "Vault at " + client_.address() +
+                             " refused a request without a token: set the option 'token' or "
+                             "'token-file', or VAULT_TOKEN (only Vault Agent adds its own)");
+    }
+    if (reply.status != 200) {
+        fail(path, reply);
+    }
+    return interpret(path, reply);
+}
+
+SecretPair KvReader::interpret(const std::string& path, Reply& reply) const {
+    const std::string where = api_path(path);
+    rapidjson::Document document;
+    // In place: the parsed strings point into the reply's wiped buffer instead of being copied.
+    document.ParseInsitu(reply.body.c_str());
+    if (document.HasParseError() || !document.IsObject()) {
+        throw VaultError(SDKSIGN_E_UNAVAILABLE, "Vault's answer for " + where + " is not a JSON object");
+    }
+    if (const auto* wrap = member(document, "wrap_info"); wrap != nullptr && !wrap->IsNull()) {
+        throw VaultError(SDKSIGN_E_INVALID,
+                         "Vault answered " + where +
+                             " with a response-wrapped secret, "
+                             "which was not asked for");
+    }
+    const rapidjson::Value* data = member(document, "data");
+    if (settings_.kv_version == 2 && data != nullptr) {
+        data = member(*data, "data");
+    }
+    if (data == nullptr || !data->IsObject()) {
+        throw VaultError(SDKSIGN_E_NOT_FOUND,
+                         "secret " + where + " holds no key/value data" +
+                             (settings_.kv_version == 1 ? " (is it a KV v2 mount?)" : ""));
+    }
+    SecretPair pair;
+    const auto field = [&](const std::string& name, WipedBuffer& target) {
+        const rapidjson::Value* value = member(*data, name.c_str());
+        if (value == nullptr) {
+            throw VaultError(SDKSIGN_E_NOT_FOUND, "secret " + where + " has no field '" + name + "'");
+        }
+        if (!value->IsString()) {
+            throw VaultError(SDKSIGN_E_INVALID,
+                             "field '" + name + "' of secret " + where + " is not a string");
+        }
+        if (value->GetStringLength() == 0) {
+            throw VaultError(SDKSIGN_E_INVALID, "field '" + name + "' of secret " + where + " is empty");
+        }
+        target.append(value->GetString(), value->GetStringLength());
+    };
+    field(settings_.key_field, pair.key);
+    field(settings_.secret_field, pair.secret);
+    if (const auto* lease = member(document, "lease_duration");
+        lease != nullptr && lease->IsInt64() && lease->GetInt64() > 0) {
+        pair.lease = std::chrono::seconds(lease->GetInt64());
+    }
+    return pair;
+}
+
+void KvReader::fail(const std::string& path, const Reply& reply) const {
+    const std::string where = api_path(path);
+    const std::string detail = error_text(reply.body.view());
+    const std::string answered =
+        "HTTP " + std::to_string(reply.status) + (detail.empty() ? "" : ": " + detail);
+    switch (reply.status) {
+    case 404: {
+        WipedBuffer copy(reply.body.view());
+        rapidjson::Document document;
+        document.ParseInsitu(copy.c_str());
+        if (!document.HasParseError() && document.IsObject() && member(document, "errors") == nullptr) {
+            if (const auto* warnings = member(document, "warnings");
+                warnings != nullptr && warnings->IsArray()) {
+                for (const auto& warning : warnings->GetArray()) {
+                    if (warning.IsString() &&
+                        contains(warning.GetString(), "Invalid path for a versioned K/V")) {
+                        throw VaultError(SDKSIGN_E_CONFIG,
+                                         "mount " + settings_.mount +
+                                             " is a KV version 2 engine but was read "
+                                             "as version 1 (" +
+                                             where + "): set kv-version = 2");
+                    }
+                }
+            }
+            const rapidjson::Value* metadata = nullptr;
+            if (const auto* data = member(document, "data"); data != nullptr) {
+                metadata = member(*data, "metadata");
+            }
+            if (metadata != nullptr && metadata->IsObject()) {
+                const auto* version = member(*metadata, "version");
+                const std::string which = version != nullptr && version->IsInt64()
+                    ? "version " + std::to_string(version->GetInt64()) + " of secret " + where
+                    : "secret " + where;
+                const auto* destroyed = member(*metadata, "destroyed");
+                if (destroyed != nullptr && destroyed->IsBool() && destroyed->GetBool()) {
+                    throw VaultError(SDKSIGN_E_NOT_FOUND, which + " is destroyed; write a new version");
+                }
+                const auto* deleted = member(*metadata, "deletion_time");
+                const std::string when =
+                    deleted != nullptr && deleted->IsString() ? deleted->GetString() : "";
+                throw VaultError(SDKSIGN_E_NOT_FOUND,
+                                 which + " is deleted" + (when.empty() ? "" : " (since " + when + ")") +
+                                     "; undelete it or write a new version");
+            }
+        }
+        throw VaultError(SDKSIGN_E_NOT_FOUND,
+                         "no secret at " + where +
+                             (settings_.kv_version == 2 ? " (if " + settings_.mount +
+                                      " is a KV version 1 engine, set kv-version = 1)"
+                                                        : ""));
+    }
+    case 403:
+        if (is_invalid_token(reply)) {
+            throw VaultError(SDKSIGN_E_DENIED,
+                             "Vault refused " + tokens_.origin() +
+                                 " as invalid (expired, revoked or mistyped)");
+        }
+        throw VaultError(SDKSIGN_E_DENIED,
+                         "permission denied reading " + where +
+                             ": the token's policy must "
+                             "allow \"read\" on the path \"" +
+                             where + "\"" +
+                             (settings_.kv_version == 2 ? " (KV v2 policies name <mount>/data/<path>)" : ""));
+    case 503:
+        if (contains(reply.body.view(), "sealed")) {
+            throw VaultError(SDKSIGN_E_UNAVAILABLE, "Vault at " + client_.address() + " is sealed");
+        }
+        break;
+    case 429:
+        throw VaultError(SDKSIGN_E_UNAVAILABLE,
+                         "Vault at " + client_.address() + " is rate limiting (" + answered + ")");
+    default:
+        break;
+    }
+    throw VaultError(SDKSIGN_E_UNAVAILABLE, "Vault answered " + answered + " reading " + where);
+}
+
+} // namespace sdksign::vault

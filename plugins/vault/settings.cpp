@@ -1,0 +1,340 @@
+#include "settings.hpp"
+
+#include "errors.hpp"
+#include "wiped_buffer.hpp"
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <string_view>
+
+namespace sdksign::vault {
+
+namespace {
+
+constexpr sdksign_option_doc docs[] = {
+    {"address", "Vault URL (else VAULT_AGENT_ADDR, then VAULT_ADDR)", "https://127.0.0.1:8200"},
+    {"namespace", "Vault Enterprise namespace, sent as X-Vault-Namespace (else VAULT_NAMESPACE)", nullptr},
+    {"auth", "how to get a token: token, approle or kubernetes", "token"},
+    {"token", "Vault token (else VAULT_TOKEN); prefer token-file", nullptr},
+    {"token-file", "file holding the token, e.g. Vault Agent's sink; re-read when it changes", nullptr},
+    {"approle-mount", "mount of the AppRole auth method", "approle"},
+    {"role-id", "AppRole role id", nullptr},
+    {"role-id-file", "file holding the AppRole role id", nullptr},
+    {"secret-id", "AppRole secret id; prefer secret-id-file", nullptr},
+    {"secret-id-file", "file holding the AppRole secret id", nullptr},
+    {"kubernetes-mount", "mount of the Kubernetes auth method", "kubernetes"},
+    {"kubernetes-role", "Vault role for the Kubernetes login", nullptr},
+    {"kubernetes-token-file", "service account token presented at the Kubernetes login",
+     "/var/run/secrets/kubernetes.io/serviceaccount/token"},
+    {"kv-version", "version of the KV secrets engine: 1 or 2", "2"},
+    {"mount", "mount path of the KV secrets engine", "secret"},
+    {"path", "secret path (below the mount) holding the Meeting SDK credential", "sdksign/meeting"},
+    {"video-path", "secret path holding the Video SDK credential (unset: no video credential)", nullptr},
+    {"key-field", "field of the secret holding the SDK key (client id)", "key"},
+    {"secret-field", "field of the secret holding the SDK secret (client secret)", "secret"},
+    {"refresh-interval", "how often to read the secret again (seconds or a duration like 5m)", "300"},
+    {"ca-cert", "CA certificate file to verify Vault with (else VAULT_CACERT)", nullptr},
+    {"ca-path", "directory of CA certificates (else VAULT_CAPATH)", nullptr},
+    {"client-cert", "client certificate for mutual TLS (else VAULT_CLIENT_CERT)", nullptr},
+    {"client-key", "key of the client certificate (else VAULT_CLIENT_KEY)", nullptr},
+    {"tls-server-name", "name to send as SNI and verify (else VAULT_TLS_SERVER_NAME)", nullptr},
+    {"skip-verify", "do not verify Vault's certificate; never in production (else VAULT_SKIP_VERIFY)",
+     "false"},
+    {"timeout", "bound on one HTTP request (else VAULT_CLIENT_TIMEOUT)", "5s"},
+    {"max-retries", "retries after a transient failure, within the fetch deadline (else VAULT_MAX_RETRIES)",
+     "2"},
+    {"retry-wait-ms", "base wait before retry N: N to 1.5 N times this, unless Vault says Retry-After",
+     "1000"},
+    {nullptr, nullptr, nullptr},
+};
+
+std::string trimmed(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    const auto last = text.find_last_not_of(" \t\r\n");
+    return std::string(text.substr(first, last - first + 1));
+}
+
+/// One configurable value: its option name and the environment variable it falls back to, if any.
+struct Source {
+    std::string_view option;
+    std::string_view variable;
+};
+
+class Reader {
+public:
+    Reader(const sdksign_option* options, std::size_t count) {
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::string name = options[i].name;
+            bool known = false;
+            for (const auto& doc : docs) {
+                known = known || (doc.name != nullptr && name == doc.name);
+            }
+            if (!known) {
+                throw VaultError(SDKSIGN_E_CONFIG, "unknown option '" + name + "'");
+            }
+            options_[name] = options[i].value;
+        }
+    }
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+    Reader(Reader&&) = delete;
+    Reader& operator=(Reader&&) = delete;
+    ~Reader() {
+        for (auto& [name, value] : options_) {
+            wipe(value.data(), value.size());
+        }
+    }
+
+    /// The value and where it came from ("option 'x'" or "VAULT_X"), or nothing when neither is set.
+    bool get(const Source& source, std::string& value, std::string& origin) const {
+        if (const auto found = options_.find(std::string(source.option)); found != options_.end()) {
+            value = found->second;
+            origin = "option '" + std::string(source.option) + "'";
+            return true;
+        }
+        if (!source.variable.empty()) {
+            if (const char* env = std::getenv(std::string(source.variable).c_str()); env != nullptr) {
+                value = env;
+                origin = std::string(source.variable);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void text(const Source& source, std::string& target) const {
+        std::string origin;
+        std::string value;
+        if (get(source, value, origin)) {
+            target = trimmed(value);
+            wipe(value.data(), value.size());
+        }
+    }
+
+    template<typename Parse> void parsed(const Source& source, const char* expected, Parse parse) const {
+        std::string origin;
+        std::string value;
+        if (get(source, value, origin)) {
+            if (!parse(trimmed(value))) {
+                throw VaultError(SDKSIGN_E_CONFIG, origin + ": '" + value + "' is not " + expected);
+            }
+        }
+    }
+
+private:
+    std::map<std::string, std::string> options_;
+};
+
+bool parse_count(const std::string& text, int& target, int low, int high) {
+    int value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc() || ptr != end || value < low || value > high) {
+        return false;
+    }
+    target = value;
+    return true;
+}
+
+bool is_url(const std::string& text) {
+    return (text.starts_with("http://") && text.size() > 7) ||
+        (text.starts_with("https://") && text.size() > 8);
+}
+
+/// Mounts and paths are written without surrounding slashes in requests; "/secret/" means "secret".
+std::string without_slashes(const std::string& text) {
+    const auto first = text.find_first_not_of('/');
+    if (first == std::string::npos) {
+        return {};
+    }
+    return text.substr(first, text.find_last_not_of('/') - first + 1);
+}
+
+void require(bool condition, const std::string& message) {
+    if (!condition) {
+        throw VaultError(SDKSIGN_E_CONFIG, message);
+    }
+}
+
+} // namespace
+
+Settings::~Settings() {
+    wipe(token.data(), token.size());
+    wipe(secret_id.data(), secret_id.size());
+}
+
+const sdksign_option_doc* option_docs() noexcept {
+    return &docs[0];
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    if (text.find_first_not_of("0123456789") == std::string::npos) {
+        int seconds = 0;
+        if (!parse_count(text, seconds, 0, 86400 * 365)) {
+            return std::nullopt;
+        }
+        return std::chrono::seconds(seconds);
+    }
+    static const std::map<std::string, long long> unit_ms = {
+        {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+    long long total = 0;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const std::size_t digits = text.find_first_not_of("0123456789", at);
+        if (digits == at || digits == std::string::npos) {
+            return std::nullopt;
+        }
+        const std::size_t unit_end = text.find_first_of("0123456789", digits);
+        const std::string unit =
+            text.substr(digits, unit_end == std::string::npos ? std::string::npos : unit_end - digits);
+        const auto found = unit_ms.find(unit);
+        if (found == unit_ms.end() || digits - at > 9) {
+            return std::nullopt;
+        }
+        total += std::stoll(text.substr(at, digits - at)) * found->second;
+        at = digits + unit.size();
+    }
+    return std::chrono::milliseconds(total);
+}
+
+std::optional<bool> parse_bool(const std::string& text) {
+    static const std::array<std::string_view, 6> yes = {"1", "t", "T", "TRUE", "true", "True"};
+    static const std::array<std::string_view, 6> no = {"0", "f", "F", "FALSE", "false", "False"};
+    for (const auto word : yes) {
+        if (text == word) {
+            return true;
+        }
+    }
+    for (const auto word : no) {
+        if (text == word) {
+            return false;
+        }
+    }
+    return std::nullopt;
+}
+
+Settings parse_settings(const sdksign_option* options, std::size_t count) {
+    const Reader read(options, count);
+    Settings settings;
+
+    settings.address = "https://127.0.0.1:8200";
+    read.text({"", "VAULT_ADDR"}, settings.address);
+    read.text({"", "VAULT_AGENT_ADDR"}, settings.address);
+    read.text({"address", ""}, settings.address);
+    require(is_url(settings.address),
+            "the Vault address '" + settings.address +
+                "' (option 'address', VAULT_AGENT_ADDR or VAULT_ADDR) must start "
+                "with https:// or http://");
+    while (settings.address.ends_with('/')) {
+        settings.address.pop_back();
+    }
+    read.text({"namespace", "VAULT_NAMESPACE"}, settings.namespace_name);
+    settings.namespace_name = without_slashes(settings.namespace_name);
+
+    read.text({"ca-cert", "VAULT_CACERT"}, settings.tls.ca_cert);
+    read.text({"ca-path", "VAULT_CAPATH"}, settings.tls.ca_path);
+    read.text({"client-cert", "VAULT_CLIENT_CERT"}, settings.tls.client_cert);
+    read.text({"client-key", "VAULT_CLIENT_KEY"}, settings.tls.client_key);
+    read.text({"tls-server-name", "VAULT_TLS_SERVER_NAME"}, settings.tls.server_name);
+    require(settings.tls.client_cert.empty() == settings.tls.client_key.empty(),
+            "a client certificate needs its key and a key its certificate (client-cert and client-key, or "
+            "VAULT_CLIENT_CERT and VAULT_CLIENT_KEY): both or neither");
+    read.parsed({"skip-verify", "VAULT_SKIP_VERIFY"}, "a boolean (true or false)", [&](const std::string& v) {
+        const auto value = parse_bool(v);
+        settings.tls.skip_verify = value.value_or(false);
+        return value.has_value();
+    });
+    read.parsed({"timeout", "VAULT_CLIENT_TIMEOUT"}, "a duration such as 5s or 1500ms",
+                [&](const std::string& v) {
+                    const auto value = parse_duration(v);
+                    settings.request_timeout = value.value_or(settings.request_timeout);
+                    return value.has_value() && value->count() > 0;
+                });
+    read.parsed({"max-retries", "VAULT_MAX_RETRIES"}, "a number from 0 to 10",
+                [&](const std::string& v) { return parse_count(v, settings.max_retries, 0, 10); });
+    read.parsed({"retry-wait-ms", ""}, "a number of milliseconds from 0 to 60000", [&](const std::string& v) {
+        int value = 0;
+        const bool ok = parse_count(v, value, 0, 60000);
+        settings.retry_wait = std::chrono::milliseconds(value);
+        return ok;
+    });
+
+    std::string auth = "token";
+    read.text({"auth", ""}, auth);
+    if (auth == "token") {
+        settings.auth = AuthMethod::token;
+    } else if (auth == "approle") {
+        settings.auth = AuthMethod::approle;
+    } else if (auth == "kubernetes") {
+        settings.auth = AuthMethod::kubernetes;
+    } else {
+        throw VaultError(SDKSIGN_E_CONFIG,
+                         "option 'auth': '" + auth + "' is not token, approle or kubernetes");
+    }
+    read.text({"token", "VAULT_TOKEN"}, settings.token);
+    read.text({"token-file", ""}, settings.token_file);
+    read.text({"approle-mount", ""}, settings.approle_mount);
+    read.text({"role-id", ""}, settings.role_id);
+    read.text({"role-id-file", ""}, settings.role_id_file);
+    read.text({"secret-id", ""}, settings.secret_id);
+    read.text({"secret-id-file", ""}, settings.secret_id_file);
+    read.text({"kubernetes-mount", ""}, settings.kubernetes_mount);
+    read.text({"kubernetes-role", ""}, settings.kubernetes_role);
+    read.text({"kubernetes-token-file", ""}, settings.kubernetes_token_file);
+    settings.approle_mount = without_slashes(settings.approle_mount);
+    settings.kubernetes_mount = without_slashes(settings.kubernetes_mount);
+
+    switch (settings.auth) {
+    case AuthMethod::token:
+        require(settings.token.empty() || settings.token_file.empty(),
+                "give the token one way: option 'token' (or VAULT_TOKEN) or option 'token-file', not both");
+        break;
+    case AuthMethod::approle:
+        require(!settings.approle_mount.empty(), "option 'approle-mount' is empty");
+        require(settings.role_id.empty() != settings.role_id_file.empty(),
+                "auth = approle needs exactly one of the options 'role-id' and 'role-id-file'");
+        require(settings.secret_id.empty() || settings.secret_id_file.empty(),
+                "give the AppRole secret id one way: option 'secret-id' or option 'secret-id-file'");
+        break;
+    case AuthMethod::kubernetes:
+        require(!settings.kubernetes_mount.empty(), "option 'kubernetes-mount' is empty");
+        require(!settings.kubernetes_role.empty(), "auth = kubernetes needs the option 'kubernetes-role'");
+        require(!settings.kubernetes_token_file.empty(), "option 'kubernetes-token-file' is empty");
+        break;
+    }
+
+    read.parsed({"kv-version", ""}, "1 or 2",
+                [&](const std::string& v) { return parse_count(v, settings.kv_version, 1, 2); });
+    read.text({"mount", ""}, settings.mount);
+    read.text({"path", ""}, settings.path);
+    read.text({"video-path", ""}, settings.video_path);
+    read.text({"key-field", ""}, settings.key_field);
+    read.text({"secret-field", ""}, settings.secret_field);
+    settings.mount = without_slashes(settings.mount);
+    settings.path = without_slashes(settings.path);
+    settings.video_path = without_slashes(settings.video_path);
+    require(!settings.mount.empty(), "option 'mount' is empty");
+    require(!settings.path.empty(), "option 'path' is empty");
+    require(!settings.key_field.empty() && !settings.secret_field.empty(),
+            "options 'key-field' and 'secret-field' must not be empty");
+    read.parsed({"refresh-interval", ""}, "a duration of at least one second, such as 300 or 5m",
+                [&](const std::string& v) {
+                    const auto value = parse_duration(v);
+                    settings.refresh_interval = std::chrono::duration_cast<std::chrono::seconds>(
+                        value.value_or(settings.refresh_interval));
+                    return value.has_value() && *value >= std::chrono::seconds(1);
+                });
+    return settings;
+}
+
+} // namespace sdksign::vault

@@ -1,0 +1,274 @@
+#include "token_source.hpp"
+
+#include "errors.hpp"
+
+#include <rapidjson/document.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+namespace sdksign::vault {
+
+namespace {
+
+struct FdCloser {
+    int fd;
+    explicit FdCloser(int descriptor) : fd(descriptor) { }
+    FdCloser(const FdCloser&) = delete;
+    FdCloser& operator=(const FdCloser&) = delete;
+    FdCloser(FdCloser&&) = delete;
+    FdCloser& operator=(FdCloser&&) = delete;
+    ~FdCloser() {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+    }
+};
+
+std::string_view trimmed(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+bool body_says(const Reply& reply, std::string_view words) {
+    return reply.body.view().find(words) != std::string_view::npos;
+}
+
+} // namespace
+
+WipedBuffer read_secret_file(const std::string& path, const char* what) {
+    const FdCloser file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (file.fd < 0) {
+        const int error = errno;
+        throw VaultError(error == ENOENT ? SDKSIGN_E_UNAVAILABLE : SDKSIGN_E_DENIED,
+                         std::string("cannot open the ") + what + " file " + path + ": " +
+                             std::strerror(error));
+    }
+    WipedBuffer contents;
+    std::array<char, 4096> chunk{};
+    for (;;) {
+        const ssize_t got = ::read(file.fd, chunk.data(), chunk.size());
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got < 0) {
+            const int error = errno;
+            wipe(chunk.data(), chunk.size());
+            throw VaultError(SDKSIGN_E_UNAVAILABLE,
+                             std::string("cannot read the ") + what + " file " + path + ": " +
+                                 std::strerror(error));
+        }
+        if (got == 0) {
+            break;
+        }
+        contents.append(chunk.data(), static_cast<std::size_t>(got));
+        if (contents.size() > 65536) {
+            wipe(chunk.data(), chunk.size());
+            throw VaultError(SDKSIGN_E_INVALID,
+                             std::string("the ") + what + " file " + path + " is too large");
+        }
+    }
+    wipe(chunk.data(), chunk.size());
+    WipedBuffer result(trimmed(contents.view()));
+    if (result.empty()) {
+        throw VaultError(SDKSIGN_E_INVALID, std::string("the ") + what + " file " + path + " is empty");
+    }
+    return result;
+}
+
+TokenSource::TokenSource(const Settings& settings, VaultClient& client)
+    : settings_(settings), client_(client) {
+    if (settings_.auth == AuthMethod::token && settings_.token_file.empty()) {
+        token_.append(settings_.token);
+    }
+}
+
+std::string TokenSource::origin() const {
+    switch (settings_.auth) {
+    case AuthMethod::token:
+        return settings_.token_file.empty() ? std::string("the configured token")
+                                            : "the token from " + settings_.token_file;
+    case AuthMethod::approle:
+        return "the token from the AppRole login at auth/" + settings_.approle_mount;
+    case AuthMethod::kubernetes:
+        return "the token from the Kubernetes login at auth/" + settings_.kubernetes_mount;
+    }
+    return "the token";
+}
+
+std::string_view TokenSource::current(Clock::time_point deadline) {
+    if (settings_.auth == AuthMethod::token) {
+        if (!settings_.token_file.empty()) {
+            // A missing file is fine while an earlier token is known: the agent replaces it by rename.
+            try {
+                reload_file(false);
+            } catch (const VaultError&) {
+                if (token_.empty()) {
+                    throw;
+                }
+            }
+        }
+        return token_.view();
+    }
+    const auto now = Clock::now();
+    if (token_.empty() || (expires_at_ && now >= *expires_at_)) {
+        login(deadline);
+    } else if (renew_at_ && now >= *renew_at_) {
+        if (renewable_) {
+            renew(deadline);
+        } else {
+            login(deadline);
+        }
+    }
+    return token_.view();
+}
+
+bool TokenSource::replace_invalid(Clock::time_point deadline) {
+    if (settings_.auth == AuthMethod::token) {
+        return !settings_.token_file.empty() && reload_file(true);
+    }
+    login(deadline);
+    return true;
+}
+
+std::optional<std::chrono::seconds> TokenSource::due_in() const {
+    if (!renew_at_) {
+        return std::nullopt;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(*renew_at_ - Clock::now());
+    return std::max(left, std::chrono::seconds(1));
+}
+
+bool TokenSource::reload_file(bool force) {
+    struct stat info { };
+    if (::stat(settings_.token_file.c_str(), &info) != 0) {
+        const int error = errno;
+        throw VaultError(SDKSIGN_E_UNAVAILABLE,
+                         "cannot read the token file " + settings_.token_file + ": " + std::strerror(error));
+    }
+    const FileStamp stamp{info.st_ino,
+                          static_cast<long long>(info.st_mtim.tv_sec) * 1000000000LL + info.st_mtim.tv_nsec,
+                          info.st_size};
+    if (!force && file_stamp_ && *file_stamp_ == stamp) {
+        return false;
+    }
+    WipedBuffer fresh = read_secret_file(settings_.token_file, "token");
+    file_stamp_ = stamp;
+    const bool changed = fresh.view() != token_.view();
+    token_ = std::move(fresh);
+    return changed;
+}
+
+void TokenSource::login(Clock::time_point deadline) {
+    WipedBuffer body;
+    std::string mount;
+    if (settings_.auth == AuthMethod::approle) {
+        mount = settings_.approle_mount;
+        const WipedBuffer role_id = settings_.role_id_file.empty()
+            ? WipedBuffer(settings_.role_id)
+            : read_secret_file(settings_.role_id_file, "AppRole role id");
+        body.append("{\"role_id\":");
+        append_json_string(body, role_id.view());
+        if (!settings_.secret_id.empty() || !settings_.secret_id_file.empty()) {
+            const WipedBuffer secret_id = settings_.secret_id_file.empty()
+                ? WipedBuffer(settings_.secret_id)
+                : read_secret_file(settings_.secret_id_file, "AppRole secret id");
+            body.append(",\"secret_id\":");
+            append_json_string(body, secret_id.view());
+        }
+        body.append("}");
+    } else {
+        mount = settings_.kubernetes_mount;
+        const WipedBuffer jwt = read_secret_file(settings_.kubernetes_token_file, "service account token");
+        body.append("{\"role\":");
+        append_json_string(body, settings_.kubernetes_role);
+        body.append(",\"jwt\":");
+        append_json_string(body, jwt.view());
+        body.append("}");
+    }
+    const Reply reply = client_.call("POST", "auth/" + mount + "/login", {}, body.view(), deadline);
+    const std::string what = settings_.auth == AuthMethod::approle ? "AppRole" : "Kubernetes";
+    if (reply.status == 200) {
+        adopt(reply, true);
+        return;
+    }
+    const std::string detail = error_text(reply.body.view());
+    const std::string message = what + " login at auth/" + mount + " failed (HTTP " +
+        std::to_string(reply.status) + (detail.empty() ? std::string() : ": " + detail) + ")";
+    if (reply.status == 400 || reply.status == 403) {
+        throw VaultError(SDKSIGN_E_DENIED, message);
+    }
+    if (reply.status == 404) {
+        throw VaultError(SDKSIGN_E_CONFIG, message + "; is the auth method mounted at " + mount + "?");
+    }
+    throw VaultError(SDKSIGN_E_UNAVAILABLE,
+                     body_says(reply, "sealed") ? what + " login failed: Vault is sealed" : message);
+}
+
+void TokenSource::renew(Clock::time_point deadline) {
+    const std::string body = "{\"increment\":" + std::to_string(ttl_.count()) + "}";
+    Reply reply = client_.call("POST", "auth/token/renew-self", token_.view(), body, deadline);
+    if (reply.status == 200) {
+        adopt(reply, false);
+        return;
+    }
+    // Refused (not renewable, expired, revoked): a fresh login replaces the token.
+    if (reply.status == 400 || reply.status == 403) {
+        login(deadline);
+        return;
+    }
+    // Vault is unavailable; the token is still valid until it expires, so try again on the next fetch.
+    renew_at_ = Clock::now();
+}
+
+void TokenSource::adopt(const Reply& reply, bool from_login) {
+    WipedBuffer copy(reply.body.view());
+    rapidjson::Document document;
+    document.ParseInsitu(copy.c_str());
+    const auto invalid = [] {
+        return VaultError(SDKSIGN_E_UNAVAILABLE, "Vault's login or renewal answer has no auth block");
+    };
+    if (document.HasParseError() || !document.IsObject()) {
+        throw invalid();
+    }
+    const auto auth = document.FindMember("auth");
+    if (auth == document.MemberEnd() || !auth->value.IsObject()) {
+        throw invalid();
+    }
+    const auto& block = auth->value;
+    const auto token = block.FindMember("client_token");
+    const auto lease = block.FindMember("lease_duration");
+    const auto renewable = block.FindMember("renewable");
+    if (token == block.MemberEnd() || !token->value.IsString() || lease == block.MemberEnd() ||
+        !lease->value.IsInt64()) {
+        throw invalid();
+    }
+    const auto now = Clock::now();
+    const std::chrono::seconds granted(std::max<std::int64_t>(0, lease->value.GetInt64()));
+    if (from_login) {
+        token_ = WipedBuffer(std::string_view(token->value.GetString(), token->value.GetStringLength()));
+        ttl_ = granted;
+        renewable_ =
+            renewable != block.MemberEnd() && renewable->value.IsBool() && renewable->value.GetBool();
+    } else if (granted < ttl_) {
+        // Capped by the max TTL: renewing again cannot extend it, so the next step is a fresh login.
+        renewable_ = false;
+    }
+    if (granted.count() == 0) {
+        renew_at_.reset();
+        expires_at_.reset();
+        return;
+    }
+    expires_at_ = now + granted;
+    renew_at_ = now + granted * 2 / 3;
+}
+
+} // namespace sdksign::vault

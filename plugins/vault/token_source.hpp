@@ -1,0 +1,65 @@
+#pragma once
+// Where the Vault token comes from: given (option or VAULT_TOKEN), a token file (Vault Agent's sink), or a
+// login (AppRole, Kubernetes) renewed at about two thirds of its TTL and replaced by a fresh login once
+// renewal is capped by the max TTL or refused.
+#include "settings.hpp"
+#include "vault_client.hpp"
+#include "wiped_buffer.hpp"
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace sdksign::vault {
+
+class TokenSource {
+public:
+    TokenSource(const Settings& settings, VaultClient& client);
+
+    /// The token for the next request, after a login or renewal if one is due; empty when none is
+    /// configured (Vault Agent's listener adds its own). Throws VaultError.
+    std::string_view current(Clock::time_point deadline);
+
+    /// Called after Vault refused the token as invalid: re-reads the token file, or logs in again.
+    /// True when there is a different token worth one more try.
+    bool replace_invalid(Clock::time_point deadline);
+
+    /// Time until the token needs a renewal or a login, when it ever will.
+    [[nodiscard]] std::optional<std::chrono::seconds> due_in() const;
+
+    /// Where the token came from, for error messages ("token file /run/vault/token", "AppRole login").
+    [[nodiscard]] std::string origin() const;
+
+private:
+    bool reload_file(bool force);
+    void login(Clock::time_point deadline);
+    void renew(Clock::time_point deadline);
+    void adopt(const Reply& reply, bool from_login);
+
+    const Settings& settings_;
+    VaultClient& client_;
+    WipedBuffer token_;
+
+    struct FileStamp {
+        ino_t inode = 0;
+        long long mtime_ns = 0;
+        off_t size = -1;
+        bool operator==(const FileStamp&) const = default;
+    };
+    std::optional<FileStamp> file_stamp_;
+
+    // For logins: when the token must be renewed, and whether renewing can still extend it.
+    std::optional<Clock::time_point> renew_at_;
+    std::optional<Clock::time_point> expires_at_;
+    bool renewable_ = false;
+    std::chrono::seconds ttl_{0};
+};
+
+/// A file's contents with surrounding whitespace removed. Throws VaultError naming the file, never
+/// quoting it.
+WipedBuffer read_secret_file(const std::string& path, const char* what);
+
+} // namespace sdksign::vault

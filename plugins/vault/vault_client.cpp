@@ -1,0 +1,229 @@
+#include "vault_client.hpp"
+
+#include "errors.hpp"
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <array>
+#include <thread>
+
+namespace sdksign::vault {
+
+namespace {
+
+struct AddressParts {
+    std::string scheme;
+    std::string host;
+    std::string port;
+};
+
+AddressParts split_address(const std::string& address) {
+    const auto scheme_end = address.find("://");
+    AddressParts parts;
+    parts.scheme = address.substr(0, scheme_end);
+    std::string authority = address.substr(scheme_end + 3);
+    authority = authority.substr(0, authority.find('/'));
+    const auto closing = authority.rfind(']');
+    const auto colon = authority.rfind(':');
+    if (colon != std::string::npos && (closing == std::string::npos || colon > closing)) {
+        parts.host = authority.substr(0, colon);
+        parts.port = authority.substr(colon + 1);
+    } else {
+        parts.host = authority;
+        parts.port = parts.scheme == "https" ? "443" : "80";
+    }
+    return parts;
+}
+
+/// To verify a name other than the address's host, requests name that host and connect to the address.
+std::string base_url(const Settings& settings) {
+    if (settings.tls.server_name.empty()) {
+        return settings.address;
+    }
+    const auto parts = split_address(settings.address);
+    const auto rest = settings.address.find('/', parts.scheme.size() + 3);
+    return parts.scheme + "://" + settings.tls.server_name + ":" + parts.port +
+        (rest == std::string::npos ? std::string() : settings.address.substr(rest));
+}
+
+/// The CURLOPT_CONNECT_TO entry that goes with base_url(), or "".
+std::string connect_to(const Settings& settings) {
+    if (settings.tls.server_name.empty()) {
+        return {};
+    }
+    const auto parts = split_address(settings.address);
+    return settings.tls.server_name + "::" + parts.host + ":" + parts.port;
+}
+
+bool retryable_status(long status, std::string_view body) {
+    if (status == 412 || status == 429 || (status >= 500 && status != 501)) {
+        return true;
+    }
+    // For a few seconds after a KV mount is upgraded to version 2, reads answer this; it passes.
+    return status == 400 &&
+        body.find("Upgrading from non-versioned to versioned data") != std::string_view::npos;
+}
+
+bool is_redirect(long status) {
+    return status == 301 || status == 302 || status == 307 || status == 308;
+}
+
+std::string milliseconds_text(Clock::duration duration) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()) + " ms";
+}
+
+} // namespace
+
+VaultClient::VaultClient(const Settings& settings)
+    : address_(settings.address), base_url_(base_url(settings)), namespace_name_(settings.namespace_name),
+      request_timeout_(settings.request_timeout), max_retries_(settings.max_retries),
+      retry_wait_(settings.retry_wait), http_(settings.tls, connect_to(settings)),
+      jitter_(std::random_device{}()) { }
+
+Reply VaultClient::call(const char* method, const std::string& route, std::string_view token,
+                        std::string_view body, Clock::time_point deadline) {
+    const auto started = Clock::now();
+    const std::string where = "Vault at " + address_;
+    for (int attempt = 0;; ++attempt) {
+        // Like go-retryablehttp's linear jitter: between n and 1.5 n times the base wait.
+        const auto base = retry_wait_ * (attempt + 1);
+        std::uniform_int_distribution<long long> spread(0, base.count() / 2);
+        auto wait = base + std::chrono::milliseconds(spread(jitter_));
+        std::string failure;
+        try {
+            long retry_after_s = -1;
+            Reply reply = call_once(method, route, token, body, deadline, retry_after_s);
+            if (!retryable_status(reply.status, reply.body.view()) || attempt >= max_retries_) {
+                return reply;
+            }
+            if (retry_after_s >= 0 && (reply.status == 429 || reply.status == 503)) {
+                wait = std::chrono::seconds(retry_after_s);
+            }
+            // No time left for another try: this answer is the result.
+            if (Clock::now() + wait >= deadline) {
+                return reply;
+            }
+        } catch (const TransportError& e) {
+            switch (e.kind()) {
+            case TransportError::Kind::tls:
+                throw VaultError(SDKSIGN_E_CONFIG,
+                                 "TLS failure talking to " + where + ": " + e.what() +
+                                     " (check ca-cert / VAULT_CACERT, the server name and "
+                                     "the client certificate)");
+            case TransportError::Kind::bad_url:
+                throw VaultError(SDKSIGN_E_CONFIG, "cannot use the address of " + where + ": " + e.what());
+            case TransportError::Kind::timeout:
+            case TransportError::Kind::other:
+                failure = e.what();
+                break;
+            }
+            if (attempt >= max_retries_ || Clock::now() + wait >= deadline) {
+                throw VaultError(SDKSIGN_E_UNAVAILABLE,
+                                 "cannot reach " + where + ": " + failure + " (" +
+                                     std::to_string(attempt + 1) + (attempt == 0 ? " try" : " tries") +
+                                     " in " + milliseconds_text(Clock::now() - started) + ")");
+            }
+        }
+        std::this_thread::sleep_for(wait);
+    }
+}
+
+Reply VaultClient::call_once(const char* method, const std::string& route, std::string_view token,
+                             std::string_view body, Clock::time_point deadline, long& retry_after_s) {
+    HttpRequest request;
+    request.method = method;
+    request.url = base_url_ + "/v1/" + route;
+    request.token = token;
+    request.namespace_name = namespace_name_;
+    request.body = body;
+    for (int redirects = 0;; ++redirects) {
+        const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        if (remaining.count() <= 0) {
+            throw TransportError(TransportError::Kind::timeout, "deadline reached");
+        }
+        request.timeout = std::min(request_timeout_, remaining);
+        HttpResponse response = http_.perform(request);
+        if (!is_redirect(response.status) || response.redirect_url.empty()) {
+            retry_after_s = response.retry_after_s.value_or(-1);
+            return Reply{response.status, std::move(response.body)};
+        }
+        if (redirects >= 1) {
+            throw VaultError(SDKSIGN_E_UNAVAILABLE,
+                             "Vault at " + address_ + " redirected more than once; following only one");
+        }
+        if (request.url.starts_with("https://") && !response.redirect_url.starts_with("https://")) {
+            throw VaultError(SDKSIGN_E_UNAVAILABLE,
+                             "Vault at " + address_ +
+                                 " redirected from https to a plain http address; refused");
+        }
+        request.url = response.redirect_url;
+    }
+}
+
+std::string error_text(std::string_view body) {
+    WipedBuffer copy(body);
+    rapidjson::Document document;
+    document.ParseInsitu(copy.c_str());
+    if (document.HasParseError() || !document.IsObject()) {
+        return {};
+    }
+    const auto errors = document.FindMember("errors");
+    if (errors == document.MemberEnd() || !errors->value.IsArray()) {
+        return {};
+    }
+    std::string text;
+    for (const auto& item : errors->value.GetArray()) {
+        if (!item.IsString()) {
+            continue;
+        }
+        std::string message(item.GetString(), item.GetStringLength());
+        // "2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n" -> "permission denied; invalid
+        // token"
+        if (const auto colon = message.find("occurred:"); colon != std::string::npos) {
+            message = message.substr(colon + 9);
+        }
+        std::string flat;
+        for (std::size_t i = 0; i < message.size(); ++i) {
+            if (message.compare(i, 3, "\t* ") == 0) {
+                if (!flat.empty()) {
+                    flat += "; ";
+                }
+                i += 2;
+            } else if (message[i] != '\n' && message[i] != '\t') {
+                flat += message[i];
+            }
+        }
+        if (!text.empty() && !flat.empty()) {
+            text += "; ";
+        }
+        text += flat;
+    }
+    constexpr std::size_t longest = 300;
+    if (text.size() > longest) {
+        text.resize(longest);
+        text += "...";
+    }
+    return text;
+}
+
+void append_json_string(WipedBuffer& out, std::string_view text) {
+    static constexpr std::array<char, 16> hex = {'0', '1', '2', '3', '4', '5', '6', '7',
+                                                 '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+    out.append("\"");
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            const std::array<char, 2> escaped = {'\\', c};
+            out.append(escaped.data(), escaped.size());
+        } else if (byte < 0x20) {
+            const std::array<char, 6> escaped = {'\\', 'u', '0', '0', hex[byte >> 4], hex[byte & 0xF]};
+            out.append(escaped.data(), escaped.size());
+        } else {
+            out.append(&c, 1);
+        }
+    }
+    out.append("\"");
+}
+
+} // namespace sdksign::vault

@@ -1,0 +1,56 @@
+#pragma once
+// Vault's HTTP API as the official Go client speaks it: /v1/ routes, the X-Vault-* headers, retries on 412,
+// 429, 5xx but 501 and transport errors (not TLS failures), Retry-After honoured, one redirect followed but
+// never from https to http, and the whole exchange bounded by the caller's deadline.
+#include "http_client.hpp"
+#include "settings.hpp"
+#include "wiped_buffer.hpp"
+
+#include <chrono>
+#include <random>
+#include <string>
+#include <string_view>
+
+namespace sdksign::vault {
+
+using Clock = std::chrono::steady_clock;
+
+struct Reply {
+    long status = 0;
+    WipedBuffer body;
+};
+
+class VaultClient {
+public:
+    explicit VaultClient(const Settings& settings);
+
+    /// Calls `/v1/<route>` and returns the final answer, whatever its status (the caller knows what each
+    /// means for its route). Throws VaultError when no usable answer arrived before `deadline`: unreachable
+    /// (SDKSIGN_E_UNAVAILABLE), TLS failure or bad address (SDKSIGN_E_CONFIG), refused redirect.
+    Reply call(const char* method, const std::string& route, std::string_view token, std::string_view body,
+               Clock::time_point deadline);
+
+    [[nodiscard]] const std::string& address() const noexcept { return address_; }
+
+private:
+    Reply call_once(const char* method, const std::string& route, std::string_view token,
+                    std::string_view body, Clock::time_point deadline, long& retry_after_s);
+
+    std::string address_;
+    std::string base_url_;
+    std::string namespace_name_;
+    std::chrono::milliseconds request_timeout_;
+    int max_retries_;
+    std::chrono::milliseconds retry_wait_;
+    HttpClient http_;
+    std::minstd_rand jitter_;
+};
+
+/// Vault's error messages from an `{"errors":[...]}` body, unwrapped from Go's multierror wording and
+/// joined with "; ", or "" when there are none. Vault's messages never contain the secrets it stores.
+std::string error_text(std::string_view body);
+
+/// Appends `text` to `out` as a JSON string literal, quotes included (for login bodies holding secrets).
+void append_json_string(WipedBuffer& out, std::string_view text);
+
+} // namespace sdksign::vault

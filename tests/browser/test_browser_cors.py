@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""A real browser calling sdksign from another origin, as the Meeting SDK web samples do.
+
+    test_browser_cors.py --sdksign build/src/sdksign --plugin-dir build/plugins/env --source-root .
+
+A page (page.html, served by a small Python http.server on one port of 127.0.0.1) calls sdksign (behind nginx
+with the shipped nginx-unix.conf and sdksign.service's command line, on another port, so another origin)
+with fetch(), POST and Content-Type: application/json, which makes the browser send a CORS preflight first.
+Debian's chromium, headless, driven by playwright-core from npm (run_pages.mjs; `npm ci` in this folder
+installs it, scripts/test does), loads the page three times:
+  - sdksign's default configuration: the page reads a signature that verifies with the test secret;
+  - cors-origin set to an allow-list without the page's origin: the browser refuses to hand the answer to
+    the page, which sees a TypeError;
+  - cors-origin listing the page's origin: the page reads a signature again.
+
+Prints one line per check, then "N passed, M failed"; exits 1 on any failure.
+"""
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import deploy_servers  # noqa: E402
+import run_table  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve_page():
+    """page.html on a free port of 127.0.0.1, in a thread; returns (server, origin)."""
+    handler = functools.partial(QuietHandler, directory=HERE)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sdksign", required=True)
+    parser.add_argument("--plugin-dir", required=True)
+    parser.add_argument("--source-root", required=True)
+    args = parser.parse_args()
+    secret = run_table.make_test_secret()
+    report = run_table.Report(secret)
+
+    node = shutil.which("node")
+    missing = [what for what, ok in (("node (Node.js)", node is not None),
+                                     (CHROMIUM + " (Debian's chromium)", os.access(CHROMIUM, os.X_OK)),
+                                     ("tests/browser/node_modules/playwright-core (npm ci in tests/browser)",
+                                      os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core"))))
+               if not ok]
+    report.check("node, chromium and playwright-core are installed",
+                 [f"missing {m}; scripts/test installs it" for m in missing])
+    if missing:
+        return report.finish()
+
+    page_server, page_origin = serve_page()
+    scenarios = [
+        ("default configuration", "", True),
+        ("allow-list without the page's origin", "cors-origin = https://meet.example.com\n", False),
+        ("allow-list with the page's origin", f"cors-origin = https://meet.example.com, {page_origin}\n", True),
+    ]
+    deployments = []
+    try:
+        pages = []
+        for name, conf, _allowed in scenarios:
+            dep = deploy_servers.Deployment("nginx-unix", os.path.abspath(args.source_root),
+                                            os.path.abspath(args.sdksign), os.path.abspath(args.plugin_dir),
+                                            run_table.TEST_KEY, secret, conf)
+            deployments.append(dep)
+            problems = dep.start()
+            report.check(f"[{name}] nginx and sdksign serve on 127.0.0.1", problems, f"port {dep.port}")
+            if problems:
+                return report.finish()
+            endpoint = f"http://127.0.0.1:{dep.port}{dep.url('')}"
+            pages.append({"name": name,
+                          "url": f"{page_origin}/page.html?endpoint={urllib.parse.quote(endpoint, safe='')}"})
+        completed = subprocess.run([node, os.path.join(HERE, "run_pages.mjs"), json.dumps(pages)],
+                                   capture_output=True, timeout=150, cwd=HERE)
+        try:
+            results = {r["name"]: r for r in json.loads(completed.stdout)}
+        except ValueError:
+            report.check("chromium loads the pages",
+                         [f"exit {completed.returncode}: {completed.stderr.decode(errors='replace')[-2000:]}"])
+            return report.finish()
+        report.check("chromium loads the pages", [] if completed.returncode == 0 else
+                     [completed.stderr.decode(errors="replace")[-1000:]], f"{len(results)} pages")
+        for name, _conf, allowed in scenarios:
+            found = results.get(name, {})
+            result = found.get("result") or {}
+            detail = json.dumps(result)[:200]
+            if allowed:
+                ok = (result.get("outcome") == "response" and result.get("status") == 200
+                      and isinstance(result.get("signature"), str)
+                      and run_table.verify_signature(result["signature"], secret)
+                      and result.get("sdkKey") == run_table.TEST_KEY)
+                report.check(f"[{name}] the page reads a signature that verifies",
+                             [] if ok else [f"page saw {detail}; {found.get('failure', '')}"])
+            else:
+                ok = result.get("outcome") == "error" and result.get("name") == "TypeError"
+                report.check(f"[{name}] the browser blocks the answer: the page sees a TypeError",
+                             [] if ok else [f"page saw {detail}; {found.get('failure', '')}"])
+                cors_line = any("CORS policy" in line for line in found.get("console", []))
+                report.check(f"[{name}] chromium names CORS as the reason",
+                             [] if cors_line else [f"console: {found.get('console')}"])
+        logs = "".join(dep.all_logs() for dep in deployments)
+        report.check("no log contains the secret", ["THE SECRET APPEARS IN A LOG"] if secret in logs else [])
+    finally:
+        for dep in deployments:
+            dep.remove()
+        page_server.shutdown()
+        page_server.server_close()
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,444 @@
+"""Real web servers running sdksign with the shipped configuration files (apache/, lighttpd/, nginx/, systemd/).
+
+Each Deployment lays out a private tree under /tmp that the servers' unprivileged user (www-data) can traverse:
+
+    ROOT/bin/sdksign  ROOT/lib/sdksign/env.so     the relocatable layout: no --plugin-dir anywhere
+    ROOT/etc/sdksign.conf                          the configuration file the shipped files point at
+    ROOT/conf/...                                  the shipped files, with only their paths filled in
+    ROOT/<server>/...                              the server's own wrapper configuration, logs, pid file
+
+fills the shipped templates' @PLACEHOLDERS@ with paths of that tree (what `meson install` fills with the
+install's paths), writes the server's wrapper (what Debian's apache2.conf, lighttpd.conf or nginx.conf would
+be, with a free port of 127.0.0.1), starts the server in the foreground as its service unit does, and stops it
+the way that unit does. Only the Python standard library is used.
+"""
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import run_table
+
+WEB_USER = "www-data"
+MOUNT = "/zoom/signature"
+START_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 10.0
+
+TARGETS = ["apache-fcgid", "apache-cgi", "apache-htaccess", "lighttpd-fastcgi", "lighttpd-external",
+           "lighttpd-cgi", "nginx-unix", "nginx-tcp"]
+
+
+def find_program(name, *dirs):
+    found = shutil.which(name)
+    if found:
+        return found
+    for folder in dirs or ("/usr/sbin", "/usr/local/sbin", "/sbin"):
+        candidate = os.path.join(folder, name)
+        if os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def fill(template_path, values, out_path, mode=0o644):
+    """Writes the template with each @NAME@ replaced; fails when a placeholder is left over."""
+    with open(template_path, encoding="utf-8") as f:
+        text = f.read()
+    for name, value in values.items():
+        text = text.replace("@" + name + "@", value)
+    leftover = [part for part in text.split("@")[1::2] if part.isupper() and " " not in part]
+    if leftover:
+        raise RuntimeError(f"{template_path}: placeholders not filled: {leftover}")
+    write(out_path, text, mode)
+    return text
+
+
+def write(path, text, mode=0o644):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+def read_text(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def pids_running(executable):
+    """Live processes whose program is `executable` (zombies excluded)."""
+    found = []
+    for pid in run_table.all_pids():
+        if run_table.exe_of(pid) == executable and run_table.alive(pid):
+            found.append(pid)
+    return found
+
+
+def wait_for(predicate, timeout_s, step=0.05):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+class Deployment:
+    """One server with sdksign behind it. start() / stop_gracefully() / cleanup(); url(path) for requests."""
+
+    def __init__(self, target, source_root, sdksign, plugin_dir, key, secret, sdksign_conf=""):
+        self.target = target
+        self.server = target.split("-")[0]
+        self.variant = target.split("-", 1)[1]
+        self.source_root = source_root
+        self.key, self.secret = key, secret
+        self.root = tempfile.mkdtemp(prefix="sdksign-" + target + "-", dir="/tmp")
+        os.chmod(self.root, 0o755)
+        self.web_uid = pwd.getpwnam(WEB_USER).pw_uid
+        self.web_gid = pwd.getpwnam(WEB_USER).pw_gid
+        self.processes = []  # (name, Popen) in start order
+        self.log_files = []
+        self.mount = MOUNT
+        for sub in ("bin", "lib/sdksign", "etc", "conf", "htdocs", self.server):
+            os.makedirs(os.path.join(self.root, sub), mode=0o755, exist_ok=True)
+        # The relocatable layout: bin/ and lib/sdksign/ side by side, found from the executable's own path.
+        self.sdksign = os.path.join(self.root, "bin", "sdksign")
+        shutil.copy2(sdksign, self.sdksign)
+        shutil.copy2(os.path.join(plugin_dir, "env.so"), os.path.join(self.root, "lib", "sdksign", "env.so"))
+        for path in (self.sdksign, os.path.join(self.root, "lib", "sdksign", "env.so")):
+            os.chmod(path, 0o755)
+        write(os.path.join(self.root, "etc", "sdksign.conf"), sdksign_conf)
+        self.socket_path = os.path.join(self.root, "run", "sdksign.sock")
+        self.values = {
+            "SDKSIGN_BIN": self.sdksign,
+            "SDKSIGN_CONF_DIR": os.path.join(self.root, "etc"),
+            "SDKSIGN_DOC_DIR": os.path.join(self.root, "doc"),
+            "SDKSIGN_SOCKET": self.socket_path,
+            "SDKSIGN_LIGHTTPD_SOCKET_DIR": os.path.join(self.root, "lighttpd", "run"),
+        }
+        self.port = None
+        self.server_process = None
+
+    # ------------------------------------------------------------------------------------------- helpers
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def url(self, case_path):
+        """The request path for a path of the request table, which is relative to the mount point."""
+        return self.mount + case_path
+
+    def shipped(self, relative):
+        return os.path.join(self.source_root, relative)
+
+    def env(self, extra=None):
+        env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+        env.update(extra or {})
+        return env
+
+    def credentials_env(self):
+        return {"ZOOM_MEETING_SDK_KEY": self.key, "ZOOM_MEETING_SDK_SECRET": self.secret}
+
+    def popen(self, name, argv, env, user=None):
+        log_path = self.path(self.server, name + ".out")
+        self.log_files.append(log_path)
+        if user is not None:
+            # What systemd's User= and Group= do.
+            argv = ["setpriv", f"--reuid={self.web_uid}", f"--regid={self.web_gid}", "--clear-groups", "--"] + argv
+        with open(log_path, "ab") as log:
+            process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                       start_new_session=True)
+        self.processes.append((name, process))
+        return process
+
+    def logs(self):
+        return "\n".join(read_text(p) for p in self.log_files if os.path.exists(p))
+
+    def sdksign_pids(self):
+        return pids_running(os.path.realpath(self.sdksign))
+
+    # -------------------------------------------------------------------------------------------- set-up
+
+    def configure(self, port):
+        """Writes every configuration file for `port`; returns the argv of the syntax check."""
+        self.port = port
+        return getattr(self, "configure_" + self.server)()
+
+    def configure_apache(self):
+        apache = self.path("apache")
+        modules = ["mpm_event", "authz_core", "alias", "mime", "env"]
+        modules += ["fcgid"] if self.variant == "fcgid" else ["cgid"]
+        lines = [
+            "# What Debian's apache2.conf and envvars provide, on a private port.",
+            f'ServerRoot "{apache}"',
+            "ServerName 127.0.0.1",
+            f"Listen 127.0.0.1:{self.port}",
+            f'PidFile "{apache}/httpd.pid"',
+            f'ErrorLog "{apache}/error.log"',
+            "LogLevel warn",
+            f'DefaultRuntimeDir "{apache}"',
+            f"User {WEB_USER}",
+            f"Group {WEB_USER}",
+        ]
+        lines += [f"LoadModule {m}_module /usr/lib/apache2/modules/mod_{m}.so" for m in modules]
+        lines += [
+            "TypesConfig /etc/mime.types",
+            # mod_fcgid creates (and chowns) its socket folder itself; it must not exist yet.
+            f'FcgidIPCDir "{apache}/fcgidsock"' if self.variant == "fcgid" else f'ScriptSock "{apache}/cgisock"',
+            f'FcgidProcessTableFile "{apache}/fcgid_shm"' if self.variant == "fcgid" else "",
+            "<Directory />",
+            "    AllowOverride None",
+            "    Require all denied",
+            "</Directory>",
+            f'DocumentRoot "{self.path("htdocs")}"',
+            f'<Directory "{self.path("htdocs")}">',
+            "    Require all granted",
+            "</Directory>",
+        ]
+        if self.variant == "htaccess":
+            lines += self.configure_htaccess()
+        else:
+            # The credentials file the shipped configuration includes: root-only, as its comment says.
+            write(self.path("etc", "apache-credentials.conf"),
+                  f"Define ZOOM_MEETING_SDK_KEY {self.key}\nDefine ZOOM_MEETING_SDK_SECRET {self.secret}\n", 0o600)
+            conf = self.path("conf", f"apache-{self.variant}.conf")
+            fill(self.shipped(f"apache/sdksign-{self.variant}.conf.in"), self.values, conf)
+            lines.append(f'Include "{conf}"')
+        self.config_file = os.path.join(apache, "httpd.conf")
+        write(self.config_file, "\n".join(lines) + "\n")
+        self.server_argv = [find_program("apache2"), "-f", self.config_file, "-DFOREGROUND"]
+        return [find_program("apache2"), "-t", "-f", self.config_file]
+
+    def configure_htaccess(self):
+        """Shared hosting: sdksign and env.so uploaded side by side into a folder of the site, .htaccess there."""
+        upload = self.path("htdocs", "zoom")
+        os.makedirs(upload, mode=0o755, exist_ok=True)
+        if not os.path.exists(os.path.join(upload, "sdksign")):
+            shutil.move(self.path("bin", "sdksign"), os.path.join(upload, "sdksign"))
+            shutil.move(self.path("lib", "sdksign", "env.so"), os.path.join(upload, "env.so"))
+        self.sdksign = os.path.join(upload, "sdksign")
+        with open(self.shipped("apache/htaccess.example"), encoding="utf-8") as f:
+            text = f.read()
+        # The only edit the example asks for: the user's credentials.
+        text = text.replace("your-sdk-key", self.key).replace("your-sdk-secret", self.secret)
+        write(os.path.join(upload, ".htaccess"), text)
+        self.mount = "/zoom/sdksign"
+        return [
+            # What a shared host grants its customers.
+            f'<Directory "{self.path("htdocs")}">',
+            "    AllowOverride Options FileInfo AuthConfig Limit",
+            "</Directory>",
+            '<FilesMatch "^\\.ht">',
+            "    Require all denied",
+            "</FilesMatch>",
+        ]
+
+    def configure_lighttpd(self):
+        lighttpd = self.path("lighttpd")
+        # The server's user writes its error log and the sockets of the processes it spawns.
+        os.makedirs(os.path.join(lighttpd, "run"), exist_ok=True)
+        for path in (lighttpd, os.path.join(lighttpd, "run")):
+            os.chown(path, self.web_uid, self.web_gid)
+        conf = self.path("conf", f"lighttpd-{self.variant}.conf")
+        shipped = self.shipped(f"lighttpd/50-sdksign-{self.variant}.conf.in")
+        text = fill(shipped, self.values, conf)
+        # The modules the file's "depends:" line names, enabled the Debian way (conf-available/NN-name.conf).
+        depends = text.split("-*- depends:", 1)[1].split("-*-", 1)[0]
+        module_confs = {"fastcgi": "10-fastcgi.conf", "cgi": "10-cgi.conf", "setenv": "05-setenv.conf"}
+        includes = [f'include "/etc/lighttpd/conf-available/{module_confs[d.strip()]}"'
+                    for d in depends.split(",")]
+        lines = [
+            "# What Debian's lighttpd.conf provides, on a private port.",
+            'server.modules = ( "mod_indexfile", "mod_access", "mod_alias" )',
+            f'server.document-root = "{self.path("htdocs")}"',
+            f'server.errorlog = "{lighttpd}/error.log"',
+            f'server.pid-file = "{lighttpd}/lighttpd.pid"',
+            f'server.username = "{WEB_USER}"',
+            f'server.groupname = "{WEB_USER}"',
+            'server.bind = "127.0.0.1"',
+            f"server.port = {self.port}",
+            'server.feature-flags += ("server.graceful-shutdown-timeout" => 5)',
+        ] + includes + [f'include "{conf}"']
+        self.config_file = os.path.join(lighttpd, "lighttpd.conf")
+        write(self.config_file, "\n".join(lines) + "\n")
+        self.server_argv = [find_program("lighttpd"), "-D", "-f", self.config_file]
+        return [find_program("lighttpd"), "-tt", "-f", self.config_file]
+
+    def configure_nginx(self):
+        nginx = self.path("nginx")
+        for sub in ("body", "fastcgi", "proxy", "uwsgi", "scgi"):
+            os.makedirs(os.path.join(nginx, "tmp", sub), exist_ok=True)
+        snippet = self.path("conf", f"nginx-{self.variant}.conf")
+        text = fill(self.shipped(f"nginx/sdksign-{self.variant}.conf.in"), self.values, snippet)
+        if self.variant == "tcp":
+            self.tcp_port = run_table.free_port()
+            text = text.replace("127.0.0.1:9000", f"127.0.0.1:{self.tcp_port}")
+            write(snippet, text)
+        lines = [
+            f"user {WEB_USER};",
+            "worker_processes 1;",
+            f"pid {nginx}/nginx.pid;",
+            f"error_log {nginx}/error.log warn;",
+            "events { worker_connections 64; }",
+            "http {",
+            "    access_log off;",
+        ] + [f"    {kind}_temp_path {nginx}/tmp/{kind.replace('client_body', 'body')};"
+             for kind in ("client_body", "fastcgi", "proxy", "uwsgi", "scgi")] + [
+            "    server {",
+            f"        listen 127.0.0.1:{self.port};",
+            "        server_name localhost;",
+            f"        include {snippet};",
+            "    }",
+            "}",
+        ]
+        self.config_file = os.path.join(nginx, "nginx.conf")
+        write(self.config_file, "\n".join(lines) + "\n")
+        self.server_argv = [find_program("nginx"), "-p", nginx, "-c", self.config_file, "-g", "daemon off;"]
+        return [find_program("nginx"), "-t", "-q", "-p", nginx, "-c", self.config_file]
+
+    def listen_service_argv(self):
+        """ExecStart of the shipped systemd unit, with its paths filled in (TCP: the address nginx-tcp names)."""
+        unit = fill(self.shipped("systemd/sdksign.service.in"), self.values, self.path("conf", "sdksign.service"))
+        exec_start = next(line.split("=", 1)[1] for line in unit.splitlines() if line.startswith("ExecStart="))
+        environment = dict(line.split("=", 1)[1].split("=", 1) for line in unit.splitlines()
+                           if line.startswith("Environment="))
+        argv = exec_start.split()
+        if self.target == "nginx-tcp":
+            at = argv.index("--listen")
+            argv[at + 1] = f"127.0.0.1:{self.tcp_port}"
+        return argv, environment
+
+    def start_listen_service(self):
+        """sdksign --listen as sdksign.service runs it: its RuntimeDirectory, its user in www-data's group."""
+        run_dir = os.path.dirname(self.socket_path)
+        os.makedirs(run_dir, mode=0o750, exist_ok=True)
+        os.chown(run_dir, self.web_uid, self.web_gid)
+        argv, environment = self.listen_service_argv()
+        env = self.env(environment)
+        env.update(self.credentials_env())  # EnvironmentFile=credentials.env
+        process = self.popen("sdksign", argv, env, user=WEB_USER)
+        if self.target == "nginx-tcp":
+            address = ("127.0.0.1", self.tcp_port)
+            family = socket.AF_INET
+        else:
+            address, family = self.socket_path, socket.AF_UNIX
+
+        def listening():
+            with socket.socket(family, socket.SOCK_STREAM) as s:
+                try:
+                    s.connect(address)
+                    return True
+                except OSError:
+                    return False
+        if not wait_for(lambda: process.poll() is not None or listening(), START_TIMEOUT_S) or \
+                process.poll() is not None:
+            raise RuntimeError(f"sdksign --listen did not start: {self.logs()[-2000:]}")
+        self.listen_process = process
+        return process
+
+    # ------------------------------------------------------------------------------------- run and stop
+
+    def start(self):
+        """Configures, checks the syntax, starts; returns a list of problems (empty: serving)."""
+        for attempt in range(3):
+            port = run_table.free_port()
+            check = self.configure(port)
+            # lighttpd's configuration reads the credentials from its environment (env.NAME).
+            env = self.env(self.credentials_env() if self.server == "lighttpd" else None)
+            syntax = subprocess.run(check, capture_output=True, timeout=30, env=env)
+            if syntax.returncode != 0:
+                return [f"{' '.join(check)}: exit {syntax.returncode}: "
+                        f"{(syntax.stdout + syntax.stderr).decode(errors='replace')[-1500:]}"]
+            if self.variant in ("external", "unix", "tcp"):
+                self.start_listen_service()
+            self.server_process = self.popen(self.server, self.server_argv, env)
+            problem = self.wait_until_serving()
+            if problem is None:
+                return []
+            if attempt == 2 or "in use" not in self.all_logs().lower():
+                return [problem + "\n" + self.scrub(self.all_logs()[-4000:])]
+            self.cleanup()
+            shutil.rmtree(self.path(self.server, "fcgidsock"), ignore_errors=True)
+        return ["not reached"]
+
+    def wait_until_serving(self):
+        deadline = time.monotonic() + START_TIMEOUT_S
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if self.server_process.poll() is not None:
+                return f"{self.server} exited with status {self.server_process.returncode} before answering"
+            try:
+                status = run_table.http_request(self.port, "GET", self.url("/health"), timeout=2.0)[0]
+                if status == 200:
+                    return None
+                last = f"GET {self.url('/health')} answered {status}"
+            except OSError as e:
+                last = str(e)
+            time.sleep(0.1)
+        return f"not serving after {START_TIMEOUT_S:.0f} s ({last})"
+
+    def server_log(self):
+        return read_text(self.path(self.server, "error.log"))
+
+    def all_logs(self):
+        return self.logs() + "\n" + self.server_log()
+
+    def scrub(self, text):
+        return text.replace(self.secret, "<test secret>")
+
+    def stop_signal(self):
+        """The graceful stop of each server's Debian service unit: apache2.service runs `apachectl
+        graceful-stop` (SIGWINCH), nginx.service sends QUIT; lighttpd's graceful stop is SIGINT."""
+        return {"apache": signal.SIGWINCH, "nginx": signal.SIGQUIT, "lighttpd": signal.SIGINT}[self.server]
+
+    def stop_gracefully(self):
+        """Stops the server (then sdksign.service, when it runs on its own) as their units do; returns
+        (seconds the server took, seconds sdksign --listen took or None, sdksign's exit status or None)."""
+        started = time.monotonic()
+        self.server_process.send_signal(self.stop_signal())
+        try:
+            self.server_process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            pass
+        server_s = time.monotonic() - started
+        listen_s = listen_status = None
+        if getattr(self, "listen_process", None) is not None:
+            started = time.monotonic()
+            self.listen_process.send_signal(signal.SIGTERM)  # systemctl stop sdksign
+            try:
+                listen_status = self.listen_process.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                pass
+            listen_s = time.monotonic() - started
+        return server_s, listen_s, listen_status
+
+    def cleanup(self):
+        """Last resort: whatever is still running of this deployment goes (SIGTERM, then SIGKILL)."""
+        for _name, process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    pass
+            run_table.kill_group(process.pid)
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        for pid in self.sdksign_pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.processes = []
+
+    def remove(self):
+        self.cleanup()
+        shutil.rmtree(self.root, ignore_errors=True)

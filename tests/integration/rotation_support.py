@@ -1,0 +1,285 @@
+"""What the rotation and fault tests share: lighttpd serving sdksign with lighttpd/sdksign-serve.conf (the file
+scripts/serve uses, unchanged) and a configuration file of the test's own, a bounded load of signing requests
+from several threads, the Vault-compatible test server (vault_server.py), token checks, and reporting.
+
+Python 3 standard library only. Every wait is bounded; every process started here is stopped by the `close`
+of the object that started it (the callers use try/finally).
+"""
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SIGN_BODY = b'{"meetingNumber":"123456789","role":0}'
+
+
+class Report:
+    """One line per check, `N passed, M failed` at the end; the test secrets are scrubbed from every line."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.secrets = []
+
+    def scrub(self, text):
+        for secret in self.secrets:
+            text = text.replace(secret, "<test secret>")
+        return text
+
+    def check(self, name, problems, detail=""):
+        if problems:
+            self.failed += 1
+            print(self.scrub(f"FAIL {name}: " + "; ".join(str(p) for p in problems[:5])), flush=True)
+        else:
+            self.passed += 1
+            print(self.scrub(f"ok   {name}" + (f" ({detail})" if detail else "")), flush=True)
+
+    def finish(self):
+        print(f"{self.passed} passed, {self.failed} failed", flush=True)
+        return 0 if self.failed == 0 else 1
+
+
+def b64url_encode(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(segment):
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def verifies(token, secret):
+    """True when the JWT's signature is HMAC-SHA256 over header.payload with the secret's UTF-8 bytes."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return False
+    mac = hmac.new(secret.encode("utf-8"), f"{parts[0]}.{parts[1]}".encode("ascii"), hashlib.sha256).digest()
+    return hmac.compare_digest(b64url_encode(mac), parts[2])
+
+
+def claims_of(token):
+    return json.loads(b64url_decode(token.split(".")[1]))
+
+
+def short_temp_dir(prefix):
+    """A private scratch folder with a path short enough for unix sockets (at most 107 bytes)."""
+    base = tempfile.gettempdir()
+    if len(base) > 60:
+        base = "/tmp"
+    return tempfile.mkdtemp(prefix=prefix, dir=base)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_request(port, method, path, body=None, headers=None, timeout=10.0):
+    """One request on a fresh connection: (status, body bytes)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def find_lighttpd(given):
+    if given:
+        return given if os.access(given, os.X_OK) else None
+    return shutil.which("lighttpd") or next(
+        (p for p in ("/usr/sbin/lighttpd", "/usr/local/sbin/lighttpd") if os.access(p, os.X_OK)), None)
+
+
+def read_text(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+class Lighttpd:
+    """lighttpd with lighttpd/sdksign-serve.conf, spawning two sdksign FastCGI processes configured by the
+    INI text `config` (written to a file handed over as SDKSIGN_CONFIG)."""
+
+    def __init__(self, lighttpd, source_root, sdksign, plugin_dir, config, extra_env=None):
+        self.dir = short_temp_dir("sdksign-rot-")
+        self.log_path = os.path.join(self.dir, "lighttpd.log")
+        self.config_path = os.path.join(self.dir, "sdksign.conf")
+        with open(self.config_path, "w", encoding="utf-8") as f:
+            f.write(config)
+        os.chmod(self.config_path, 0o600)
+        self.process = None
+        self.port = None
+        conf = os.path.join(source_root, "lighttpd", "sdksign-serve.conf")
+        for _attempt in range(3):
+            self.port = free_port()
+            env = {
+                "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
+                "LANG": "C.UTF-8",
+                "SDKSIGN_SERVE_PORT": str(self.port),
+                "SDKSIGN_SERVE_DIR": self.dir,
+                "SDKSIGN_SERVE_BIN": os.path.realpath(sdksign),
+                "SDKSIGN_SERVE_PLUGIN_DIR": os.path.realpath(plugin_dir),
+                "SDKSIGN_SERVE_MAX_REQUEST_KIB": "116",
+                "SDKSIGN_CONFIG": self.config_path,
+            }
+            env.update(extra_env or {})
+            with open(self.log_path, "ab") as log:
+                self.process = subprocess.Popen([lighttpd, "-D", "-f", conf], env=env, stdin=subprocess.DEVNULL,
+                                                stdout=log, stderr=log, start_new_session=True)
+            self.problem = self._wait_until_serving()
+            if self.problem is None or "in use" not in read_text(self.log_path):
+                break
+            self.close(remove=False)
+
+    def _wait_until_serving(self, timeout_s=15.0):
+        deadline = time.monotonic() + timeout_s
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return f"lighttpd exited with status {self.process.returncode}"
+            try:
+                status, _ = http_request(self.port, "GET", "/health", timeout=2.0)
+                if status == 200:
+                    return None
+                last = f"GET /health answered {status}"
+            except OSError as e:
+                last = str(e)
+            time.sleep(0.1)
+        return f"not serving after {timeout_s:.0f} s ({last})"
+
+    def log(self):
+        return read_text(self.log_path)
+
+    def close(self, remove=True):
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        if remove:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Load:
+    """`threads` clients signing in a loop, each request on a fresh connection, until stop() or `limit_s`.
+    Every result is (start, end, status, body) with monotonic times; a transport error has status 0."""
+
+    def __init__(self, port, threads=4, limit_s=60.0):
+        self.port = port
+        self.results = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._deadline = time.monotonic() + limit_s
+        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        for thread in self._threads:
+            thread.start()
+
+    def _run(self):
+        mine = []
+        while not self._stop.is_set() and time.monotonic() < self._deadline:
+            start = time.monotonic()
+            try:
+                status, body = http_request(self.port, "POST", "/", SIGN_BODY,
+                                            {"Content-Type": "application/json"}, timeout=10.0)
+            except (OSError, http.client.HTTPException) as e:
+                status, body = 0, repr(e).encode()
+            mine.append((start, time.monotonic(), status, body))
+        with self._lock:
+            self.results.extend(mine)
+
+    def stop(self):
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=15)
+        self.results.sort()
+        return self.results
+
+
+class VaultServer:
+    """tests/integration/vault_server.py on free ports of 127.0.0.1, plain HTTP, root token `root`."""
+
+    def __init__(self, server_script):
+        self.dir = tempfile.mkdtemp(prefix="sdksign-vault-")
+        port_file = os.path.join(self.dir, "port")
+        self.log_path = os.path.join(self.dir, "vault.log")
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen([sys.executable, server_script, "--port-file", port_file],
+                                            stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                            start_new_session=True)
+        deadline = time.monotonic() + 20
+        self.port = self.control_port = None
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                with open(port_file) as f:
+                    self.port = int(f.read().strip())
+                with open(port_file + ".control") as f:
+                    self.control_port = int(f.read().strip())
+                break
+            except (OSError, ValueError):
+                time.sleep(0.05)
+        if self.control_port is None:
+            self.close()
+            raise RuntimeError("the Vault test server did not start: " + read_text(self.log_path)[-2000:])
+        self.address = f"http://127.0.0.1:{self.port}"
+
+    def control(self, path, body=None):
+        request = urllib.request.Request(f"http://127.0.0.1:{self.control_port}/_test/{path}",
+                                         data=json.dumps(body or {}).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"{}")
+
+    def write_secret(self, key, secret, path="sdksign/meeting"):
+        return self.control("kv", {"mount": "secret", "path": path, "data": {"key": key, "secret": secret}})
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def vault_config(address, stale_after=300, refresh_ms=100, fetch_timeout_ms=1000):
+    return (f"provider = vault\nrefresh-interval-ms = {refresh_ms}\nstale-after = {stale_after}\n"
+            f"fetch-timeout-ms = {fetch_timeout_ms}\n\n"
+            f"[vault]\naddress = {address}\ntoken = root\nmount = secret\npath = sdksign/meeting\n")
+
+
+def sign_ok(status, body):
+    """The token of a 200 signing answer, or None."""
+    if status != 200:
+        return None
+    try:
+        return json.loads(body)["signature"]
+    except (ValueError, KeyError, TypeError):
+        return None

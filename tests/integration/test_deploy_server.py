@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""One web server running sdksign with the shipped configuration files, the way its users run it.
+
+    test_deploy_server.py --target apache-fcgid --sdksign build/src/sdksign --plugin-dir build/plugins/env \
+                          --source-root .
+
+Targets (deploy_servers.TARGETS): apache-fcgid, apache-cgi, apache-htaccess (the shared-hosting .htaccess
+with sdksign and env.so uploaded side by side), lighttpd-fastcgi (spawned), lighttpd-external
+(sdksign.service's command line, `sdksign --listen` on a unix socket), lighttpd-cgi, nginx-unix, nginx-tcp
+(sdksign.service's command line on a unix socket or on TCP).
+
+Checks, in order:
+  - the server accepts the configuration and serves on 127.0.0.1 only;
+  - the shared request table (requests.json, checked by run_table.py's code) below the mount point, and each
+    answer compared with the same request answered by sdksign directly as CGI: the same status, the same
+    headers that matter (CORS, Content-Type, Cache-Control, Allow, Vary) and the same body (tokens compared
+    claim by claim, without iat/exp/tokenExp);
+  - bodies over sdksign's limit (by one byte, well over it, and chunked) get sdksign's 413 JSON; a body over
+    the server's own limit is refused by the server, never signed;
+  - the server's graceful stop (as its Debian unit does it) with a request in flight: the request completes
+    with a valid token, the server (and sdksign.service after it) stops within a few seconds, no sdksign
+    process is left, and no log mentions a forced kill; no log contains the secret.
+
+Prints one line per check, then "N passed, M failed"; exits 1 on any failure.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import socket
+import sys
+import time
+import types
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import deploy_servers  # noqa: E402
+import run_table  # noqa: E402
+
+HEADERS_THAT_MATTER = ["Access-Control-Allow-Origin", "Access-Control-Allow-Methods",
+                       "Access-Control-Allow-Headers", "Access-Control-Max-Age", "Vary", "Content-Type",
+                       "Cache-Control", "Allow"]
+TIME_CLAIMS = ("iat", "exp", "tokenExp")
+FORCED_KILL_SIGNS = ["terminating forcefully", "SIGKILL", "still did not exit", "Killed"]
+# lighttpd and nginx answer 413 themselves beyond their limit; mod_fcgid answers 500 beyond FcgidMaxRequestLen.
+SERVER_LIMIT_STATUS = {"apache-fcgid": 500}
+
+
+def send(port, path, case):
+    body = run_table.request_body(case)
+    data = body if body or case["method"] in ("POST", "PUT", "PATCH") else None
+    status, _reason, headers, payload = run_table.http_request(port, case["method"], path, data,
+                                                               dict(case.get("headers", {})))
+    raw = "".join(f"{n}: {v}\r\n" for n, v in headers).encode("latin-1", "replace") + payload
+    return status, headers, payload, raw
+
+
+def normalized(result):
+    """What must be identical across deployments: status, the headers that matter, the body modulo time."""
+    status, headers, body = result[0], result[1], result[2]
+    picked = {name: sorted(run_table.find_headers(headers, name)) for name in HEADERS_THAT_MATTER}
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return status, picked, body
+    if isinstance(document, dict) and isinstance(document.get("signature"), str):
+        parts = document["signature"].split(".")
+        if len(parts) == 3:
+            claims = json.loads(run_table.b64url_decode(parts[1]), object_pairs_hook=lambda p: p)
+            document["signature"] = [parts[0], [(k, v) for k, v in claims if k not in TIME_CLAIMS],
+                                     [k for k, _ in claims]]
+    return status, picked, document
+
+
+def reference_answers(args, table, secret):
+    """Every case answered by the build's sdksign run directly as CGI (no web server in between)."""
+    cgi_args = types.SimpleNamespace(sdksign=args.sdksign, plugin_dir=args.plugin_dir)
+    answers = {}
+    for case in table["cases"]:
+        result, _problems = run_table.run_cgi_case(cgi_args, table, case, secret, [])
+        answers[case["name"]] = normalized(result)
+    return answers
+
+
+def run_table_through(dep, table, report, secret, reference):
+    for case in table["cases"]:
+        path = dep.url(case["path"])
+        try:
+            result = send(dep.port, path, case)
+            problems = run_table.check_case(case, result, table, run_table.TEST_KEY, secret)
+            mine, theirs = normalized(result), reference[case["name"]]
+            for what, a, b in (("status", mine[0], theirs[0]), ("headers", mine[1], theirs[1]),
+                               ("body", mine[2], theirs[2])):
+                if a != b:
+                    problems.append(f"{what} differs from sdksign as plain CGI: {a!r:.300} vs {b!r:.300}")
+            status = result[0]
+        except (OSError, ValueError, http.client.HTTPException) as e:
+            problems, status = [f"request failed: {type(e).__name__}: {e}"], "-"
+        report.check(f"[{dep.target}] {case['name']}", problems, f"{case['method']} {path} -> {status}")
+
+
+def raw_request(port, head, body_parts, timeout=15.0):
+    """Sends a hand-written request (head, then each body part) and returns (status, body bytes)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(head)
+        for part in body_parts:
+            sock.sendall(part)
+        return read_response(sock)
+
+
+def read_response(sock):
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1]) if lines and len(lines[0].split()) > 1 else 0
+    if any(line.lower() == "transfer-encoding: chunked" for line in lines[1:]):
+        body = dechunk(body)
+    return status, body
+
+
+def dechunk(data):
+    out = b""
+    while data:
+        size_line, _, data = data.partition(b"\r\n")
+        size = int(size_line.split(b";")[0] or b"0", 16)
+        if size == 0:
+            break
+        out += data[:size]
+        data = data[size + 2:]
+    return out
+
+
+def request_head(dep, length=None, chunked=False):
+    lines = [f"POST {dep.url('/')} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json",
+             "Connection: close"]
+    lines.append("Transfer-Encoding: chunked" if chunked else f"Content-Length: {length}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+
+
+def padded_body(size):
+    text = b'{"meetingNumber":"123456789","role":0}'
+    return text + b" " * (size - len(text))
+
+
+def is_sdksign_413(status, body):
+    try:
+        document = json.loads(body)
+        return status == 413 and [e["property"] for e in document["errors"]] == ["$body"]
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
+def check_body_limits(dep, table, report):
+    limit = table["settings"]["max_body_bytes"]
+    for name, size in (("one byte over sdksign's limit", limit + 1), ("well over sdksign's limit", 120000)):
+        body = padded_body(size)
+        status, answer = raw_request(dep.port, request_head(dep, len(body)), [body])
+        report.check(f"[{dep.target}] body {name} ({size} bytes): sdksign's 413 JSON",
+                     [] if is_sdksign_413(status, answer) else [f"status {status}, body {answer[:200]!r}"])
+    body = padded_body(120000)
+    chunks = [b"%x\r\n" % 30000 + body[i:i + 30000] + b"\r\n" for i in range(0, len(body), 30000)] + [b"0\r\n\r\n"]
+    status, answer = raw_request(dep.port, request_head(dep, chunked=True), chunks)
+    report.check(f"[{dep.target}] chunked body over sdksign's limit: sdksign's 413 JSON",
+                 [] if is_sdksign_413(status, answer) else [f"status {status}, body {answer[:200]!r}"])
+    body = padded_body(1024 * 1024)
+    try:
+        status, answer = raw_request(dep.port, request_head(dep, len(body)), [body])
+    except OSError:
+        status, answer = 0, b""  # a server may close the connection while the body is still coming
+    expected = SERVER_LIMIT_STATUS.get(dep.target, 413)
+    problems = [] if status == expected and b"signature" not in answer else [f"status {status}, expected "
+                                                                              f"{expected}: {answer[:200]!r}"]
+    report.check(f"[{dep.target}] body over the server's own limit (1 MiB): refused by the server "
+                 f"({expected}), never signed", problems)
+
+
+def check_stop(dep, report, secret):
+    """The graceful stop with a request in flight (its body only half sent when the stop begins)."""
+    pids_before = dep.sdksign_pids()
+    body = b'{"meetingNumber":"123456789","role":0}'
+    sock = socket.create_connection(("127.0.0.1", dep.port), timeout=15)
+    sock.sendall(request_head(dep, len(body)) + body[:10])
+    time.sleep(0.3)  # the server has read the head and waits for the rest of the body
+    started = time.monotonic()
+    dep.server_process.send_signal(dep.stop_signal())
+    time.sleep(0.5)
+    problems = []
+    try:
+        sock.sendall(body[10:])
+        status, answer = read_response(sock)
+        token = json.loads(answer)["signature"]
+        if status != 200 or not run_table.verify_signature(token, secret):
+            problems.append(f"status {status}, body {answer[:200]!r}")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        problems.append(f"{type(e).__name__}: {e}")
+    finally:
+        sock.close()
+    report.check(f"[{dep.target}] a request in flight when the stop begins completes with a valid token", problems)
+    try:
+        dep.server_process.wait(timeout=deploy_servers.STOP_TIMEOUT_S)
+    except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired; reported below
+        pass
+    server_s = time.monotonic() - started
+    report.check(f"[{dep.target}] {dep.server} stops within {deploy_servers.STOP_TIMEOUT_S:.0f} s of its "
+                 f"graceful stop signal", [] if dep.server_process.poll() is not None else ["still running"],
+                 f"{server_s:.2f} s")
+    if getattr(dep, "listen_process", None) is not None:
+        started = time.monotonic()
+        dep.listen_process.send_signal(signal.SIGTERM)  # systemctl stop sdksign
+        try:
+            status = dep.listen_process.wait(timeout=deploy_servers.STOP_TIMEOUT_S)
+        except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired
+            status = None
+        elapsed = time.monotonic() - started
+        report.check(f"[{dep.target}] sdksign --listen exits 0 within 3 s of SIGTERM",
+                     [] if status == 0 and elapsed < 3.0 else [f"exit {status} after {elapsed:.2f} s"],
+                     f"{elapsed:.2f} s")
+    gone = deploy_servers.wait_for(lambda: not dep.sdksign_pids(), 3.0)
+    report.check(f"[{dep.target}] no sdksign process left after the stop",
+                 [] if gone else [f"still running: {dep.sdksign_pids()} (running before the stop: {pids_before})"])
+    logs = dep.all_logs()
+    report.check(f"[{dep.target}] no log mentions a forced kill",
+                 [f"log says {sign!r}" for sign in FORCED_KILL_SIGNS if sign in logs])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--target", choices=deploy_servers.TARGETS, required=True)
+    parser.add_argument("--sdksign", required=True)
+    parser.add_argument("--plugin-dir", required=True)
+    parser.add_argument("--source-root", required=True)
+    args = parser.parse_args()
+    args.sdksign = os.path.abspath(args.sdksign)
+    args.plugin_dir = os.path.abspath(args.plugin_dir)
+    table = run_table.load_table(os.path.join(os.path.dirname(os.path.abspath(__file__)), "requests.json"))
+    secret = run_table.make_test_secret()
+    report = run_table.Report(secret)
+    server = args.target.split("-")[0]
+    program = deploy_servers.find_program("apache2" if server == "apache" else server)
+    if program is None:
+        report.check(f"[{args.target}] {server} is installed", [f"{server} not found: install it (scripts/test does)"])
+        return report.finish()
+    conf = f"max-body-bytes = {table['settings']['max_body_bytes']}\n"
+    dep = deploy_servers.Deployment(args.target, os.path.abspath(args.source_root), args.sdksign,
+                                    args.plugin_dir, run_table.TEST_KEY, secret, conf)
+    try:
+        started = time.monotonic()
+        problems = dep.start()
+        report.check(f"[{args.target}] the server accepts the shipped configuration and serves {dep.mount}",
+                     problems, f"port {dep.port}, {time.monotonic() - started:.2f} s" if not problems else "")
+        if problems:
+            return report.finish()
+        addresses = run_table.listening_addresses(dep.port)
+        report.check(f"[{args.target}] listens on 127.0.0.1 only",
+                     [] if addresses == ["127.0.0.1"] else [f"listening on {addresses}"])
+        reference = reference_answers(args, table, secret)
+        run_table_through(dep, table, report, secret, reference)
+        check_body_limits(dep, table, report)
+        check_stop(dep, report, secret)
+        logs = dep.all_logs()
+        report.check(f"[{args.target}] no log contains the secret",
+                     ["THE SECRET APPEARS IN A LOG"] if secret in logs else [])
+        if report.failed:
+            print(f"--- {args.target} logs ---\n" + report.scrub(logs[-6000:]), flush=True)
+    finally:
+        dep.remove()
+    return report.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,804 @@
+// The real vault provider (plugins/vault), loaded from the built vault.so, against the Vault-compatible
+// test server (tests/integration/vault_server.py): KV v1 and v2, every error Vault can answer, retries,
+// redirects, deadlines, token files, AppRole and Kubernetes logins with renewal, the VAULT_* environment,
+// and TLS (CA, server name, client certificates).
+#define BOOST_TEST_MODULE sdksign vault provider tests
+#include "credentials/provider_plugin.hpp"
+#include "errors.hpp"
+#include "plugin_paths.hpp"
+#include "vault_test_server.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using sdksign::ConfigError;
+using sdksign::CredentialError;
+using sdksign::credentials::Provider;
+using sdksign::credentials::ProviderLibrary;
+using sdksign::credentials::ProviderOption;
+using sdksign::test::VaultTestServer;
+using Options = std::vector<ProviderOption>;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::chrono::milliseconds deadline{3000};
+constexpr const char* test_key = "vault-test-key";
+constexpr const char* test_secret = "vault-test-secret-9Xq2";
+
+std::shared_ptr<const ProviderLibrary> library() {
+    static const auto loaded =
+        ProviderLibrary::open(sdksign::test::required_path("SDKSIGN_TEST_VAULT_PLUGIN"));
+    return loaded;
+}
+
+/// Sets or unsets an environment variable for one test and restores it afterwards.
+class ScopedVariable {
+public:
+    ScopedVariable(std::string name, const char* value) : name_(std::move(name)) {
+        if (const char* old = std::getenv(name_.c_str())) {
+            previous_ = old;
+        }
+        if (value != nullptr) {
+            ::setenv(name_.c_str(), value, 1);
+        } else {
+            ::unsetenv(name_.c_str());
+        }
+    }
+    ScopedVariable(const ScopedVariable&) = delete;
+    ScopedVariable& operator=(const ScopedVariable&) = delete;
+    ScopedVariable(ScopedVariable&&) = delete;
+    ScopedVariable& operator=(ScopedVariable&&) = delete;
+    ~ScopedVariable() {
+        if (previous_) {
+            ::setenv(name_.c_str(), previous_->c_str(), 1);
+        } else {
+            ::unsetenv(name_.c_str());
+        }
+    }
+
+private:
+    std::string name_;
+    std::optional<std::string> previous_;
+};
+
+/// No VAULT_* variable of the machine running the tests may change what they see.
+void clear_vault_environment() {
+    for (const char* name :
+         {"VAULT_ADDR", "VAULT_AGENT_ADDR", "VAULT_TOKEN", "VAULT_NAMESPACE", "VAULT_CACERT", "VAULT_CAPATH",
+          "VAULT_CLIENT_CERT", "VAULT_CLIENT_KEY", "VAULT_TLS_SERVER_NAME", "VAULT_SKIP_VERIFY",
+          "VAULT_CLIENT_TIMEOUT", "VAULT_MAX_RETRIES"}) {
+        ::unsetenv(name);
+    }
+}
+
+VaultTestServer& plain_server() {
+    static VaultTestServer server;
+    return server;
+}
+
+std::string secret_of(const sdksign::credentials::CredentialPtr& credential) {
+    return {credential->secret.begin(), credential->secret.end()};
+}
+
+struct Failure {
+    int status = SDKSIGN_OK;
+    std::string message;
+};
+
+Failure failure_of(Provider& provider, const char* credential = "meeting",
+                   std::chrono::milliseconds bound = deadline) {
+    try {
+        provider.fetch(credential, bound);
+    } catch (const CredentialError& e) {
+        return {e.status(), e.what()};
+    }
+    return {};
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+void write_file(const std::filesystem::path& path, const std::string& contents) {
+    std::ofstream out(path, std::ios::trunc);
+    out << contents;
+}
+
+/// Writes through a temporary name and renames over the path, as Vault Agent does.
+void replace_file(const std::filesystem::path& path, const std::string& contents) {
+    const auto temporary = path.string() + ".tmp.1";
+    write_file(temporary, contents);
+    std::filesystem::rename(temporary, path);
+}
+
+std::string seed(const VaultTestServer& server, const std::string& path, const std::string& pairs,
+                 const std::string& mount = "secret", const std::string& namespace_name = "") {
+    return server.control("kv",
+                          R"({"mount":")" + mount + R"(","path":")" + path + R"(","namespace":")" +
+                              namespace_name + R"(","data":)" + pairs + "}");
+}
+
+std::string default_pair() {
+    return std::string(R"({"key":")") + test_key + R"(","secret":")" + test_secret + R"("})";
+}
+
+/// A fresh state for each test of the plain-HTTP server, and options pointing at it.
+struct PlainFixture {
+    PlainFixture() : server(plain_server()) {
+        clear_vault_environment();
+        server.reset();
+    }
+    [[nodiscard]] Options options(const std::string& path, const Options& extra = {}) const {
+        Options all = {
+            {"address", server.address()}, {"token", "root"}, {"path", path}, {"retry-wait-ms", "50"}};
+        for (const auto& option : extra) {
+            bool replaced = false;
+            for (auto& existing : all) {
+                if (existing.name == option.name) {
+                    existing.value = option.value;
+                    replaced = true;
+                }
+            }
+            if (!replaced) {
+                all.push_back(option);
+            }
+        }
+        return all;
+    }
+    [[nodiscard]] int count_requests(const std::string& path_part) const {
+        int count = 0;
+        for (const auto& seen : server.requests()) {
+            count += contains(seen.path, path_part) ? 1 : 0;
+        }
+        return count;
+    }
+    VaultTestServer& server;
+};
+
+std::chrono::milliseconds elapsed_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(vault_provider_cpp)
+
+BOOST_FIXTURE_TEST_SUITE(kv_reads, PlainFixture)
+
+BOOST_AUTO_TEST_CASE(reads_a_kv2_secret_with_the_default_fields_and_vaults_headers) {
+    seed(server, "sdksign/meeting", default_pair());
+    Provider provider(library(), {{"address", server.address()}, {"token", "root"}});
+    BOOST_TEST(library()->name() == "vault");
+    const auto result = provider.fetch("meeting", deadline);
+    BOOST_TEST(result.credential->key == test_key);
+    BOOST_TEST(secret_of(result.credential) == test_secret);
+    BOOST_TEST(result.refresh_after_s == 300U);
+    const auto seen = server.requests();
+    BOOST_REQUIRE_EQUAL(seen.size(), 1U);
+    BOOST_TEST(seen[0].path == "/v1/secret/data/sdksign/meeting");
+    BOOST_TEST(seen[0].x_vault_request == "true");
+    BOOST_TEST(seen[0].token == "root");
+    BOOST_TEST(seen[0].namespace_name.empty());
+}
+
+BOOST_AUTO_TEST_CASE(reads_the_latest_version_after_a_rotation) {
+    seed(server, "rotate/meeting", default_pair());
+    Provider provider(library(), options("rotate/meeting", {{"refresh-interval", "2m"}}));
+    BOOST_TEST(provider.fetch("meeting", deadline).refresh_after_s == 120U);
+    seed(server, "rotate/meeting", R"({"key":"rotated-key","secret":"rotated-secret"})");
+    const auto result = provider.fetch("meeting", deadline);
+    BOOST_TEST(result.credential->key == "rotated-key");
+    BOOST_TEST(secret_of(result.credential) == "rotated-secret");
+}
+
+BOOST_AUTO_TEST_CASE(reads_a_kv1_secret_with_custom_mount_fields_and_lease) {
+    server.control("mount", R"({"path":"legacy","version":1})");
+    seed(server, "apps/zoom", R"({"client_id":"v1-key","client_secret":"v1-secret","ttl":"45"})", "legacy");
+    Provider provider(library(),
+                      options("apps/zoom",
+                              {{"kv-version", "1"},
+                               {"mount", "/legacy/"},
+                               {"key-field", "client_id"},
+                               {"secret-field", "client_secret"}}));
+    const auto result = provider.fetch("meeting", deadline);
+    BOOST_TEST(result.credential->key == "v1-key");
+    BOOST_TEST(secret_of(result.credential) == "v1-secret");
+    BOOST_TEST(result.refresh_after_s == 45U, "the secret's lease is shorter than the refresh interval");
+    BOOST_TEST(server.requests().at(0).path == "/v1/legacy/apps/zoom");
+}
+
+BOOST_AUTO_TEST_CASE(kv1_default_lease_does_not_outlast_the_refresh_interval) {
+    server.control("mount", R"({"path":"legacy2","version":1})");
+    seed(server, "p", default_pair(), "legacy2");
+    Provider provider(library(), options("p", {{"kv-version", "1"}, {"mount", "legacy2"}}));
+    BOOST_TEST(provider.fetch("meeting", deadline).refresh_after_s == 300U);
+}
+
+BOOST_AUTO_TEST_CASE(sends_the_namespace_from_the_option_or_vault_namespace) {
+    seed(server, "ns/meeting", default_pair(), "secret", "team-a");
+    {
+        Provider provider(library(), options("ns/meeting", {{"namespace", "team-a/"}}));
+        BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    }
+    {
+        const ScopedVariable variable("VAULT_NAMESPACE", "team-a");
+        Provider provider(library(), options("ns/meeting"));
+        BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    }
+    Provider outside(library(), options("ns/meeting"));
+    BOOST_TEST(failure_of(outside).status == SDKSIGN_E_NOT_FOUND, "the secret lives in the namespace only");
+    const auto seen = server.requests();
+    BOOST_REQUIRE_EQUAL(seen.size(), 3U);
+    BOOST_TEST(seen[0].namespace_name == "team-a");
+    BOOST_TEST(seen[1].namespace_name == "team-a");
+    BOOST_TEST(seen[2].namespace_name.empty());
+}
+
+BOOST_AUTO_TEST_CASE(maps_meeting_and_video_to_their_paths) {
+    seed(server, "app/meeting", default_pair());
+    seed(server, "app/video", R"({"key":"video-key","secret":"video-secret"})");
+    Provider without_video(library(), options("app/meeting"));
+    const auto missing = failure_of(without_video, "video");
+    BOOST_TEST(missing.status == SDKSIGN_E_NOT_FOUND);
+    BOOST_TEST(contains(missing.message, "video-path"));
+    BOOST_TEST(failure_of(without_video, "webinar").status == SDKSIGN_E_NOT_FOUND);
+    Provider with_video(library(), options("app/meeting", {{"video-path", "app/video"}}));
+    BOOST_TEST(with_video.fetch("video", deadline).credential->key == "video-key");
+    BOOST_TEST(with_video.fetch("meeting", deadline).credential->key == test_key);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(kv_errors, PlainFixture)
+
+BOOST_AUTO_TEST_CASE(reports_a_missing_secret_as_not_found) {
+    Provider provider(library(), options("nowhere/meeting"));
+    const auto failure = failure_of(provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_NOT_FOUND);
+    BOOST_TEST(contains(failure.message, "no secret at secret/data/nowhere/meeting"));
+    BOOST_TEST(contains(failure.message, "kv-version = 1"), "the hint for a v1 mount read as v2");
+}
+
+BOOST_AUTO_TEST_CASE(reports_deleted_and_destroyed_versions_as_such) {
+    seed(server, "deleted/meeting", default_pair());
+    server.control("kv/delete", R"({"path":"deleted/meeting"})");
+    Provider deleted(library(), options("deleted/meeting"));
+    const auto soft = failure_of(deleted);
+    BOOST_TEST(soft.status == SDKSIGN_E_NOT_FOUND);
+    BOOST_TEST(contains(soft.message, "version 1 of secret secret/data/deleted/meeting is deleted"),
+               soft.message);
+
+    seed(server, "destroyed/meeting", default_pair());
+    server.control("kv/destroy", R"({"path":"destroyed/meeting"})");
+    Provider destroyed(library(), options("destroyed/meeting"));
+    const auto hard = failure_of(destroyed);
+    BOOST_TEST(hard.status == SDKSIGN_E_NOT_FOUND);
+    BOOST_TEST(contains(hard.message, "is destroyed"), hard.message);
+
+    server.control("kv/undelete", R"({"path":"deleted/meeting"})");
+    BOOST_TEST(deleted.fetch("meeting", deadline).credential->key == test_key);
+}
+
+BOOST_AUTO_TEST_CASE(reports_a_v1_read_of_a_v2_mount_as_a_configuration_error) {
+    seed(server, "v2only/meeting", default_pair());
+    Provider provider(library(), options("v2only/meeting", {{"kv-version", "1"}}));
+    const auto failure = failure_of(provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_CONFIG);
+    BOOST_TEST(contains(failure.message, "set kv-version = 2"), failure.message);
+}
+
+BOOST_AUTO_TEST_CASE(reports_missing_empty_and_non_string_fields) {
+    seed(server, "fields/missing", R"({"key":"k"})");
+    seed(server, "fields/empty", R"({"key":"k","secret":""})");
+    seed(server, "fields/number", R"({"key":"k","secret":12})");
+    Provider missing(library(), options("fields/missing"));
+    const auto absent = failure_of(missing);
+    BOOST_TEST(absent.status == SDKSIGN_E_NOT_FOUND);
+    BOOST_TEST(contains(absent.message, "has no field 'secret'"));
+    Provider empty(library(), options("fields/empty"));
+    BOOST_TEST(failure_of(empty).status == SDKSIGN_E_INVALID);
+    Provider number(library(), options("fields/number"));
+    BOOST_TEST(failure_of(number).status == SDKSIGN_E_INVALID);
+}
+
+BOOST_AUTO_TEST_CASE(names_the_acl_path_when_permission_is_denied) {
+    seed(server, "acl/meeting", default_pair());
+    const auto token =
+        VaultTestServer::field(server.control("token", R"({"paths":["secret/data/other/*"]})"), "token");
+    Provider provider(library(), options("acl/meeting", {{"token", token}}));
+    const auto failure = failure_of(provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_DENIED);
+    BOOST_TEST(contains(failure.message, "permission denied"));
+    BOOST_TEST(contains(failure.message, "\"secret/data/acl/meeting\""), failure.message);
+    BOOST_TEST(!contains(failure.message, token));
+    BOOST_TEST(count_requests("/acl/") == 1, "a denial is final, never retried");
+}
+
+BOOST_AUTO_TEST_CASE(reports_an_invalid_token_without_quoting_it) {
+    seed(server, "badtoken/meeting", default_pair());
+    const std::string token = "hvs.not-a-real-token-value";
+    Provider provider(library(), options("badtoken/meeting", {{"token", token}}));
+    const auto failure = failure_of(provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_DENIED);
+    BOOST_TEST(contains(failure.message, "invalid"));
+    BOOST_TEST(!contains(failure.message, token));
+    BOOST_TEST(!contains(failure.message, test_secret));
+}
+
+BOOST_AUTO_TEST_CASE(says_so_when_no_token_is_configured) {
+    seed(server, "notoken/meeting", default_pair());
+    Provider provider(library(), options("notoken/meeting", {{"token", ""}}));
+    const auto failure = failure_of(provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_DENIED);
+    BOOST_TEST(contains(failure.message, "without a token"), failure.message);
+    BOOST_TEST(server.requests().at(0).token.empty());
+}
+
+BOOST_AUTO_TEST_CASE(reports_a_sealed_vault_as_unavailable) {
+    seed(server, "sealed/meeting", default_pair());
+    server.control("seal");
+    Provider provider(library(), options("sealed/meeting"));
+    const auto failure = failure_of(provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_UNAVAILABLE);
+    BOOST_TEST(contains(failure.message, "sealed"), failure.message);
+    BOOST_TEST(count_requests("/sealed/") == 3, "503 is retried: 3 tries with the default 2 retries");
+    server.control("unseal");
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+}
+
+BOOST_AUTO_TEST_CASE(reports_an_unreachable_vault_within_the_deadline) {
+    server.control("go-away");
+    Provider provider(library(), options("gone/meeting"));
+    const auto start = std::chrono::steady_clock::now();
+    const auto failure = failure_of(provider, "meeting", 2000ms);
+    BOOST_TEST(failure.status == SDKSIGN_E_UNAVAILABLE);
+    BOOST_TEST(contains(failure.message, "cannot reach Vault at " + server.address()), failure.message);
+    BOOST_TEST(elapsed_since(start) < 4000ms, "it stops within the deadline");
+    server.control("come-back");
+    seed(server, "gone/meeting", default_pair());
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_an_unasked_for_wrapped_answer) {
+    seed(server, "wrapped/meeting", default_pair());
+    server.control("faults", R"({"kind":"wrap"})");
+    Provider provider(library(), options("wrapped/meeting"));
+    BOOST_TEST(failure_of(provider).status == SDKSIGN_E_INVALID);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(retries_and_redirects, PlainFixture)
+
+BOOST_AUTO_TEST_CASE(retries_what_the_go_client_retries) {
+    seed(server, "retry/meeting", default_pair());
+    struct Case {
+        const char* fault;
+        int tries;
+    };
+    const std::vector<Case> cases = {
+        {R"({"kind":"status","status":429,"retry_after":0,"count":2})", 3},
+        {R"({"kind":"status","status":412,"count":1})", 2},
+        {R"({"kind":"status","status":500,"count":2})", 3},
+        {R"({"kind":"status","status":502,"count":1})", 2},
+        {R"({"kind":"status","status":400,"count":1,"errors":["Upgrading from non-versioned to versioned data. This backend will be unavailable for a brief period and will resume service shortly."]})",
+         2},
+        {R"({"kind":"drop","count":2})", 3},
+    };
+    Provider provider(library(), options("retry/meeting"));
+    for (const auto& test_case : cases) {
+        BOOST_TEST_CONTEXT(test_case.fault) {
+            server.clear_requests();
+            server.control("faults", test_case.fault);
+            BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+            BOOST_TEST(count_requests("/retry/") == test_case.tries);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(does_not_retry_final_answers_or_beyond_max_retries) {
+    seed(server, "final/meeting", default_pair());
+    Provider provider(library(), options("final/meeting"));
+    for (const int status : {501, 400, 405}) {
+        BOOST_TEST_CONTEXT(status) {
+            server.clear_requests();
+            server.control("faults", R"({"kind":"status","status":)" + std::to_string(status) + "}");
+            BOOST_TEST(failure_of(provider).status == SDKSIGN_E_UNAVAILABLE);
+            BOOST_TEST(count_requests("/final/") == 1);
+        }
+    }
+    Provider no_retries(library(), options("final/meeting", {{"max-retries", "0"}}));
+    server.clear_requests();
+    server.control("faults", R"({"kind":"status","status":500,"count":1})");
+    const auto failure = failure_of(no_retries);
+    BOOST_TEST(failure.status == SDKSIGN_E_UNAVAILABLE);
+    BOOST_TEST(contains(failure.message, "HTTP 500"), failure.message);
+    BOOST_TEST(count_requests("/final/") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(gives_up_at_once_when_retry_after_outlasts_the_deadline) {
+    seed(server, "ratelimit/meeting", default_pair());
+    server.control("faults", R"({"kind":"status","status":429,"retry_after":30,"count":5})");
+    Provider provider(library(), options("ratelimit/meeting"));
+    const auto start = std::chrono::steady_clock::now();
+    const auto failure = failure_of(provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_UNAVAILABLE);
+    BOOST_TEST(contains(failure.message, "rate limiting"), failure.message);
+    BOOST_TEST(elapsed_since(start) < 2000ms, "it stops without waiting 30 s");
+    BOOST_TEST(count_requests("/ratelimit/") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_vault_never_holds_a_fetch_past_its_deadline) {
+    seed(server, "slow/meeting", default_pair());
+    server.control("faults", R"({"kind":"slow","delay_ms":4000,"count":3})");
+    Provider provider(library(), options("slow/meeting"));
+    const auto start = std::chrono::steady_clock::now();
+    const auto failure = failure_of(provider, "meeting", 700ms);
+    BOOST_TEST(failure.status == SDKSIGN_E_UNAVAILABLE);
+    BOOST_TEST(elapsed_since(start) < 1500ms, "it stops within the deadline");
+}
+
+BOOST_AUTO_TEST_CASE(follows_one_redirect_and_no_more) {
+    seed(server, "redirect/meeting", default_pair());
+    Provider provider(library(), options("redirect/meeting"));
+    server.control("faults", R"({"kind":"redirect","location":")" + server.address() + R"(","count":1})");
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    BOOST_TEST(count_requests("/redirect/") == 2);
+    server.control("faults", R"({"kind":"redirect","location":")" + server.address() + R"(","count":2})");
+    const auto failure = failure_of(provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_UNAVAILABLE);
+    BOOST_TEST(contains(failure.message, "redirected more than once"), failure.message);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(token_sources, PlainFixture)
+
+BOOST_AUTO_TEST_CASE(reads_vault_addr_and_vault_token_with_options_winning) {
+    seed(server, "env/meeting", default_pair());
+    const ScopedVariable address("VAULT_ADDR", server.address().c_str());
+    const ScopedVariable token("VAULT_TOKEN", "root");
+    Provider from_environment(library(), {{"path", "env/meeting"}});
+    BOOST_TEST(from_environment.fetch("meeting", deadline).credential->key == test_key);
+    {
+        const ScopedVariable agent("VAULT_AGENT_ADDR", "http://127.0.0.1:1");
+        Provider through_agent(library(), {{"path", "env/meeting"}, {"max-retries", "0"}});
+        BOOST_TEST(contains(failure_of(through_agent).message, "http://127.0.0.1:1"),
+                   "VAULT_AGENT_ADDR overrides VAULT_ADDR");
+        Provider option_wins(library(), {{"path", "env/meeting"}, {"address", server.address()}});
+        BOOST_TEST(option_wins.fetch("meeting", deadline).credential->key == test_key);
+    }
+    const ScopedVariable bad_token("VAULT_TOKEN", "hvs.wrong");
+    Provider token_option_wins(library(), {{"path", "env/meeting"}, {"token", "root"}});
+    BOOST_TEST(token_option_wins.fetch("meeting", deadline).credential->key == test_key);
+}
+
+BOOST_AUTO_TEST_CASE(refuses_malformed_settings_at_start_up) {
+    const auto refused = [](const Options& options, const std::string& fragment) {
+        try {
+            Provider provider(library(), options);
+            BOOST_ERROR("accepted: " << fragment);
+        } catch (const ConfigError& e) {
+            BOOST_TEST(contains(e.what(), fragment), e.what());
+        }
+    };
+    refused({{"colour", "blue"}}, "unknown option 'colour'");
+    refused({{"address", "ftp://vault"}}, "must start with https:// or http://");
+    refused({{"kv-version", "3"}}, "1 or 2");
+    refused({{"skip-verify", "maybe"}}, "option 'skip-verify'");
+    refused({{"timeout", "soon"}}, "option 'timeout'");
+    refused({{"refresh-interval", "0"}}, "option 'refresh-interval'");
+    refused({{"auth", "ldap"}}, "option 'auth'");
+    refused({{"auth", "approle"}}, "role-id");
+    refused({{"auth", "kubernetes"}}, "kubernetes-role");
+    refused({{"token", "a"}, {"token-file", "/x"}}, "not both");
+    refused({{"client-cert", "/c.pem"}}, "both or neither");
+    {
+        const ScopedVariable variable("VAULT_SKIP_VERIFY", "yes please");
+        refused({}, "VAULT_SKIP_VERIFY");
+    }
+    {
+        const ScopedVariable variable("VAULT_CLIENT_TIMEOUT", "10 parsecs");
+        refused({}, "VAULT_CLIENT_TIMEOUT");
+    }
+    {
+        const ScopedVariable variable("VAULT_MAX_RETRIES", "-1");
+        refused({}, "VAULT_MAX_RETRIES");
+    }
+    {
+        const ScopedVariable variable("VAULT_ADDR", "vault.example.com:8200");
+        refused({}, "VAULT_ADDR");
+    }
+    {
+        const ScopedVariable variable("VAULT_CLIENT_KEY", "/k.pem");
+        refused({}, "both or neither");
+    }
+    {
+        // Well-formed values are accepted, in Go's spellings.
+        const ScopedVariable skip("VAULT_SKIP_VERIFY", "True");
+        const ScopedVariable timeout("VAULT_CLIENT_TIMEOUT", "1m30s");
+        const ScopedVariable retries("VAULT_MAX_RETRIES", "4");
+        BOOST_CHECK_NO_THROW(Provider(library(), {}));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(rereads_a_token_file_when_it_changes_and_before_failing_on_an_invalid_token) {
+    seed(server, "file/meeting", default_pair());
+    const auto first =
+        VaultTestServer::field(server.control("token", R"({"token":"hvs.file-token-0001"})"), "token");
+    const auto file = server.dir() / "agent-token";
+    replace_file(file, first + "\n");
+    Provider provider(library(), options("file/meeting", {{"token", ""}, {"token-file", file.string()}}));
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+
+    // The agent logs in again and renames a new token over the file.
+    const auto second =
+        VaultTestServer::field(server.control("token", R"({"token":"hvs.file-token-0002"})"), "token");
+    server.control("token/revoke", R"({"token":")" + first + R"("})");
+    replace_file(file, second);
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+
+    // Rewritten in place with the same size and time stamp, the change is invisible to stat(); the 403
+    // invalid token makes the provider read the file once more.
+    const auto third =
+        VaultTestServer::field(server.control("token", R"({"token":"hvs.file-token-0003"})"), "token");
+    struct stat before { };
+    BOOST_REQUIRE(::stat(file.c_str(), &before) == 0);
+    server.control("token/revoke", R"({"token":")" + second + R"("})");
+    {
+        std::fstream in_place(file, std::ios::in | std::ios::out);
+        in_place << third;
+    }
+    const std::array<timespec, 2> times = {before.st_atim, before.st_mtim};
+    BOOST_REQUIRE(::utimensat(AT_FDCWD, file.c_str(), times.data(), 0) == 0);
+    server.clear_requests();
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    const auto seen = server.requests();
+    BOOST_REQUIRE_EQUAL(seen.size(), 2U);
+    BOOST_TEST(seen[0].token == second);
+    BOOST_TEST(seen[0].status == 403);
+    BOOST_TEST(seen[1].token == third);
+
+    // Revoked with no replacement: denied, naming the file, never quoting the token.
+    server.control("token/revoke", R"({"token":")" + third + R"("})");
+    const auto failure = failure_of(provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_DENIED);
+    BOOST_TEST(contains(failure.message, file.string()), failure.message);
+    BOOST_TEST(!contains(failure.message, third));
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_token_file_is_unavailable_until_it_appears) {
+    seed(server, "late/meeting", default_pair());
+    const auto file = server.dir() / "late-token";
+    std::filesystem::remove(file);
+    Provider provider(library(), options("late/meeting", {{"token", ""}, {"token-file", file.string()}}));
+    const auto failure = failure_of(provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_UNAVAILABLE);
+    BOOST_TEST(contains(failure.message, file.string()));
+    replace_file(file, "root");
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+}
+
+BOOST_AUTO_TEST_CASE(logs_in_with_approle_from_options_and_files) {
+    seed(server, "approle/meeting", default_pair());
+    const auto role = server.control("approle", R"({"role_name":"sdksign","token_ttl":600})");
+    const auto role_id = VaultTestServer::field(role, "role_id");
+    const auto secret_id = VaultTestServer::field(role, "secret_id");
+    Provider inline_ids(
+        library(),
+        options("approle/meeting",
+                {{"token", ""}, {"auth", "approle"}, {"role-id", role_id}, {"secret-id", secret_id}}));
+    const auto result = inline_ids.fetch("meeting", deadline);
+    BOOST_TEST(result.credential->key == test_key);
+    BOOST_TEST(result.refresh_after_s == 300U, "the token lasts longer than the refresh interval");
+    const auto seen = server.requests();
+    BOOST_REQUIRE_EQUAL(seen.size(), 2U);
+    BOOST_TEST(seen[0].path == "/v1/auth/approle/login");
+    BOOST_TEST(seen[0].token.empty());
+    BOOST_TEST(seen[1].token.starts_with("hvs."));
+
+    const auto custom = server.control("approle", R"({"mount":"apps/approle","role_name":"files"})");
+    const auto role_file = server.dir() / "role-id";
+    const auto secret_file = server.dir() / "secret-id";
+    write_file(role_file, VaultTestServer::field(custom, "role_id") + "\n");
+    write_file(secret_file, VaultTestServer::field(custom, "secret_id") + "\n");
+    Provider from_files(library(),
+                        options("approle/meeting",
+                                {{"token", ""},
+                                 {"auth", "approle"},
+                                 {"approle-mount", "apps/approle"},
+                                 {"role-id-file", role_file.string()},
+                                 {"secret-id-file", secret_file.string()}}));
+    BOOST_TEST(from_files.fetch("meeting", deadline).credential->key == test_key);
+
+    Provider wrong(
+        library(),
+        options(
+            "approle/meeting",
+            {{"token", ""}, {"auth", "approle"}, {"role-id", role_id}, {"secret-id", "not-the-secret-id"}}));
+    const auto failure = failure_of(wrong);
+    BOOST_TEST(failure.status == SDKSIGN_E_DENIED);
+    BOOST_TEST(contains(failure.message, "invalid role or secret ID"), failure.message);
+    BOOST_TEST(!contains(failure.message, "not-the-secret-id"));
+}
+
+BOOST_AUTO_TEST_CASE(renews_at_two_thirds_of_the_ttl_and_logs_in_again_when_capped) {
+    seed(server, "renew/meeting", default_pair());
+    // TTL 3 s, max TTL 5 s: renewed at 2 s (capped to the 3 s left), then replaced by a login at 4 s.
+    const auto role = server.control("approle", R"({"role_name":"short","token_ttl":3,"token_max_ttl":5})");
+    Provider provider(library(),
+                      options("renew/meeting",
+                              {{"token", ""},
+                               {"auth", "approle"},
+                               {"role-id", VaultTestServer::field(role, "role_id")},
+                               {"secret-id", VaultTestServer::field(role, "secret_id")}}));
+    const auto first = provider.fetch("meeting", deadline);
+    BOOST_TEST(first.refresh_after_s <= 2U, "the host comes back before the renewal is due");
+    std::this_thread::sleep_for(2100ms);
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    BOOST_TEST(count_requests("/auth/token/renew-self") == 1);
+    BOOST_TEST(count_requests("/auth/approle/login") == 1);
+    std::this_thread::sleep_for(2100ms);
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    BOOST_TEST(count_requests("/auth/token/renew-self") == 1, "a capped token is not renewed again");
+    BOOST_TEST(count_requests("/auth/approle/login") == 2, "it is replaced by a fresh login");
+}
+
+BOOST_AUTO_TEST_CASE(logs_in_again_when_renewal_is_refused_or_the_token_revoked) {
+    seed(server, "refused/meeting", default_pair());
+    const auto role = server.control("approle", R"({"role_name":"fixed","token_ttl":3,"renewable":false})");
+    Provider provider(library(),
+                      options("refused/meeting",
+                              {{"token", ""},
+                               {"auth", "approle"},
+                               {"role-id", VaultTestServer::field(role, "role_id")},
+                               {"secret-id", VaultTestServer::field(role, "secret_id")}}));
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    std::this_thread::sleep_for(2100ms);
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    BOOST_TEST(count_requests("/auth/token/renew-self") == 0, "a token that is not renewable is replaced");
+    BOOST_TEST(count_requests("/auth/approle/login") == 2);
+
+    // Revoked behind the provider's back: the 403 invalid token brings a fresh login and one more try.
+    const auto seen = server.requests();
+    server.control("token/revoke", R"({"token":")" + seen.back().token + R"("})");
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    BOOST_TEST(count_requests("/auth/approle/login") == 3);
+}
+
+BOOST_AUTO_TEST_CASE(logs_in_with_a_kubernetes_service_account_token) {
+    seed(server, "k8s/meeting", default_pair());
+    const std::string jwt = "eyJhbGciOiJSUzI1NiJ9.service-account.test";
+    server.control("kubernetes", R"({"mount":"k8s-prod","role":"sdksign","jwt":")" + jwt + R"("})");
+    const auto jwt_file = server.dir() / "sa-token";
+    write_file(jwt_file, jwt);
+    Provider provider(library(),
+                      options("k8s/meeting",
+                              {{"token", ""},
+                               {"auth", "kubernetes"},
+                               {"kubernetes-mount", "k8s-prod"},
+                               {"kubernetes-role", "sdksign"},
+                               {"kubernetes-token-file", jwt_file.string()}}));
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    BOOST_TEST(count_requests("/v1/auth/k8s-prod/login") == 1);
+
+    write_file(jwt_file, "eyJ.another-cluster.token");
+    Provider wrong(library(),
+                   options("k8s/meeting",
+                           {{"token", ""},
+                            {"auth", "kubernetes"},
+                            {"kubernetes-mount", "k8s-prod"},
+                            {"kubernetes-role", "sdksign"},
+                            {"kubernetes-token-file", jwt_file.string()}}));
+    const auto failure = failure_of(wrong);
+    BOOST_TEST(failure.status == SDKSIGN_E_DENIED);
+    BOOST_TEST(!contains(failure.message, "another-cluster"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+/// One HTTPS server per suite, with its CA, certificates and (optionally) mandatory client certificates.
+struct TlsFixture {
+    TlsFixture() { clear_vault_environment(); }
+    static VaultTestServer& server() {
+        static VaultTestServer tls({"--tls-dir", "{tls}"});
+        return tls;
+    }
+    static VaultTestServer& mutual() {
+        static VaultTestServer tls({"--tls-dir", "{tls}", "--require-client-cert"});
+        return tls;
+    }
+    static Options options(const VaultTestServer& target, Options extra) {
+        Options all = {{"address", target.address("https")},
+                       {"token", "root"},
+                       {"path", "tls/meeting"},
+                       {"retry-wait-ms", "50"}};
+        all.insert(all.end(), extra.begin(), extra.end());
+        return all;
+    }
+    static std::string file(const VaultTestServer& target, const char* name) {
+        return (target.tls_dir() / name).string();
+    }
+};
+
+BOOST_FIXTURE_TEST_SUITE(tls, TlsFixture)
+
+BOOST_AUTO_TEST_CASE(verifies_the_server_with_the_configured_ca) {
+    auto& https = server();
+    seed(https, "tls/meeting", default_pair());
+    Provider right(library(), options(https, {{"ca-cert", file(https, "ca.pem")}}));
+    BOOST_TEST(right.fetch("meeting", deadline).credential->key == test_key);
+
+    Provider wrong(library(), options(https, {{"ca-cert", file(https, "wrong-ca.pem")}}));
+    https.clear_requests();
+    const auto failure = failure_of(wrong);
+    BOOST_TEST(failure.status == SDKSIGN_E_CONFIG);
+    BOOST_TEST(contains(failure.message, "TLS failure"), failure.message);
+    BOOST_TEST(https.requests().empty(), "nothing is sent to an unverified server");
+
+    Provider system_roots(library(), options(https, {}));
+    BOOST_TEST(contains(failure_of(system_roots).message, "TLS failure"));
+
+    const ScopedVariable ca("VAULT_CACERT", file(https, "ca.pem").c_str());
+    Provider from_environment(library(), options(https, {}));
+    BOOST_TEST(from_environment.fetch("meeting", deadline).credential->key == test_key);
+}
+
+BOOST_AUTO_TEST_CASE(verifies_the_configured_server_name_and_honours_skip_verify) {
+    auto& https = server();
+    seed(https, "tls/meeting", default_pair());
+    Provider named(library(),
+                   options(https, {{"ca-cert", file(https, "ca.pem")}, {"tls-server-name", "localhost"}}));
+    BOOST_TEST(named.fetch("meeting", deadline).credential->key == test_key);
+    Provider misnamed(
+        library(),
+        options(https, {{"ca-cert", file(https, "ca.pem")}, {"tls-server-name", "vault.example.com"}}));
+    BOOST_TEST(contains(failure_of(misnamed).message, "TLS failure"));
+    const ScopedVariable skip("VAULT_SKIP_VERIFY", "true");
+    Provider unverified(library(), options(https, {{"ca-cert", file(https, "wrong-ca.pem")}}));
+    BOOST_TEST(unverified.fetch("meeting", deadline).credential->key == test_key);
+}
+
+BOOST_AUTO_TEST_CASE(never_follows_a_redirect_from_https_to_http) {
+    auto& https = server();
+    seed(https, "tls/meeting", default_pair());
+    https.control("faults",
+                  R"({"kind":"redirect","location":")" + plain_server().address() + R"(","count":1})");
+    Provider provider(library(), options(https, {{"ca-cert", file(https, "ca.pem")}}));
+    const auto failure = failure_of(provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_UNAVAILABLE);
+    BOOST_TEST(contains(failure.message, "from https to a plain http address"), failure.message);
+}
+
+BOOST_AUTO_TEST_CASE(presents_the_client_certificate_for_mutual_tls) {
+    auto& https = mutual();
+    seed(https, "tls/meeting", default_pair());
+    Provider without(library(), options(https, {{"ca-cert", file(https, "ca.pem")}, {"max-retries", "0"}}));
+    const auto failure = failure_of(without);
+    BOOST_TEST(failure.status != SDKSIGN_OK);
+    https.clear_requests();
+    const ScopedVariable cert("VAULT_CLIENT_CERT", file(https, "client.pem").c_str());
+    const ScopedVariable key("VAULT_CLIENT_KEY", file(https, "client.key").c_str());
+    Provider with(library(), options(https, {{"ca-cert", file(https, "ca.pem")}}));
+    BOOST_TEST(with.fetch("meeting", deadline).credential->key == test_key);
+    const auto seen = https.requests();
+    BOOST_REQUIRE_EQUAL(seen.size(), 1U);
+    BOOST_TEST(seen[0].client_cert_cn == "sdksign-test-client");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE_END()
