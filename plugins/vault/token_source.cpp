@@ -11,6 +11,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace sdksign::vault {
 
@@ -239,8 +240,11 @@ void TokenSource::adopt(const Reply& reply, bool from_login) {
     if (document.HasParseError() || !document.IsObject()) {
         throw invalid();
     }
-    const auto auth = document.FindMember("auth");
-    if (auth == document.MemberEnd() || !auth->value.IsObject()) {
+    // Through a const view, so both sides of the comparison are the same iterator type (C++20 rewritten
+    // comparisons make RapidJSON's mixed ones ambiguous).
+    const rapidjson::Value& root = std::as_const(document);
+    const auto auth = root.FindMember("auth");
+    if (auth == root.MemberEnd() || !auth->value.IsObject()) {
         throw invalid();
     }
     const auto& block = auth->value;

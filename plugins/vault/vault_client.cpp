@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <thread>
+#include <utility>
 
 namespace sdksign::vault {
 
@@ -168,8 +169,9 @@ std::string error_text(std::string_view body) {
     if (document.HasParseError() || !document.IsObject()) {
         return {};
     }
-    const auto errors = document.FindMember("errors");
-    if (errors == document.MemberEnd() || !errors->value.IsArray()) {
+    const rapidjson::Value& root = std::as_const(document); // one iterator type on both sides
+    const auto errors = root.FindMember("errors");
+    if (errors == root.MemberEnd() || !errors->value.IsArray()) {
         return {};
     }
     std::string text;

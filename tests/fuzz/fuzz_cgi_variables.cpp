@@ -1,5 +1,5 @@
-// libFuzzer target: the gateway's reading of CGI/FastCGI variables (names, duplicates, missing or huge values,
-// CONTENT_LENGTH of any shape) into an http::Request. Each NUL-separated piece of the input is one
+// libFuzzer target: the gateway's reading of CGI/FastCGI variables (names, duplicates, missing or huge
+// values, CONTENT_LENGTH of any shape) into an http::Request. Each NUL-separated piece of the input is one
 // "NAME=value" entry, the way FastCGI params and a CGI environment arrive.
 #include "gateway/cgi_variables.hpp"
 

@@ -4,7 +4,8 @@
 // The property checked for every input: the response is a well-formed HTTP response (a known status with a
 // reason phrase, header values without line breaks), its body is a JSON object holding either "signature" or
 // "errors", no status is 5xx (credentials are available here, so not even the documented 503), and the
-// secret appears nowhere in it (unless the request itself carried that text to be echoed). A violation aborts, which libFuzzer reports as a crash with the input.
+// secret appears nowhere in it (unless the request itself carried that text to be echoed). A violation
+// aborts, which libFuzzer reports as a crash with the input.
 #include "app/clock.hpp"
 #include "app/router.hpp"
 #include "app/settings.hpp"
@@ -15,11 +16,12 @@
 
 #include <rapidjson/document.h>
 
+#include <fuzzer/FuzzedDataProvider.h>
+
 #include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fuzzer/FuzzedDataProvider.h>
 #include <string>
 #include <string_view>
 
@@ -36,7 +38,7 @@ class FixedCredentials final : public sdksign::credentials::CredentialSource {
 public:
     FixedCredentials()
         : credential_(sdksign::credentials::make_credential(
-              "fuzzKEY", Botan::secure_vector<std::uint8_t>(secret.begin(), secret.end()))) {}
+              "fuzzKEY", Botan::secure_vector<std::uint8_t>(secret.begin(), secret.end()))) { }
     [[nodiscard]] sdksign::credentials::CredentialPtr current(std::string_view /*name*/) const override {
         return credential_;
     }
@@ -60,7 +62,8 @@ void check_response(const sdksign::http::Response& response, bool echoes_secret)
         violated("a 5xx status");
     }
     for (const auto& [name, value] : response.headers) {
-        if (name.find_first_of("\r\n:") != std::string::npos || value.find_first_of("\r\n") != std::string::npos) {
+        if (name.find_first_of("\r\n:") != std::string::npos ||
+            value.find_first_of("\r\n") != std::string::npos) {
             violated("a line break in a header");
         }
         if (!echoes_secret && value.find(secret) != std::string::npos) {
@@ -98,9 +101,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static const FixedClock clock;
     static const FixedCredentials credentials;
     static sdksign::signing::TokenSigner signer;
-    static const std::array<std::string_view, 8> methods{"POST", "GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH", ""};
-    static const std::array<std::string_view, 6> types{"application/json", "application/json; charset=utf-8",
-                                                       "application/json; charset=latin1", "text/plain", "", "APPLICATION/JSON"};
+    static const std::array<std::string_view, 8> methods{"POST", "GET",    "HEAD",  "OPTIONS",
+                                                         "PUT",  "DELETE", "PATCH", ""};
+    static const std::array<std::string_view, 6> types{"application/json",
+                                                       "application/json; charset=utf-8",
+                                                       "application/json; charset=latin1",
+                                                       "text/plain",
+                                                       "",
+                                                       "APPLICATION/JSON"};
 
     FuzzedDataProvider input(data, size);
     sdksign::app::Settings settings;
@@ -113,7 +121,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string path = input.ConsumeBool() ? std::string(input.ConsumeBool() ? "/" : "/health")
                                                  : input.ConsumeRandomLengthString(64);
     const std::string content_type = input.ConsumeBool() ? std::string(input.PickValueInArray(types))
-                                                          : input.ConsumeRandomLengthString(64);
+                                                         : input.ConsumeRandomLengthString(64);
     const std::string origin = input.ConsumeRandomLengthString(64);
     const std::string requested_headers = input.ConsumeRandomLengthString(64);
     const bool has_content_type = input.ConsumeBool();

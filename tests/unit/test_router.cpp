@@ -21,7 +21,7 @@
 #include <vector>
 
 // The HTTP contract, one request per row: every compatibility rule of Zoom's reference sample and every
-// deliberate difference (see /work/shared/reference/zoom-jwt.md and the README). Each row is also checked for
+// deliberate difference (see the README, "Differences from Zoom's sample"). Each row is also checked for
 // what every response must have: the JSON content type, no-store, nosniff, CORS, no X-Powered-By, a body that
 // is valid JSON in the error shape, and never the secret.
 
