@@ -1,5 +1,7 @@
 // The `env` credential provider: the SDK key and secret come from environment variables, named as in Zoom's
 // Node sample by default (ZOOM_MEETING_SDK_KEY / ZOOM_MEETING_SDK_SECRET).
+#include "entry_point.hpp"
+
 #include <sdksign/provider.h>
 
 #include <algorithm>
@@ -11,6 +13,9 @@
 #include <string>
 
 namespace {
+
+using sdksign::plugin::guarded;
+using sdksign::plugin::write_error;
 
 struct VariableNames {
     std::string key;
@@ -30,27 +35,6 @@ constexpr sdksign_option_doc option_docs[] = {
     {"video-secret-var", "environment variable holding the Video SDK secret", "ZOOM_VIDEO_SDK_SECRET"},
     {nullptr, nullptr, nullptr},
 };
-
-void write_error(char* err, std::size_t err_len, const std::string& message) noexcept {
-    if (err == nullptr || err_len == 0) {
-        return;
-    }
-    const std::size_t length = std::min(message.size(), err_len - 1);
-    message.copy(err, length);
-    err[length] = '\0';
-}
-
-/// Runs a plugin entry point's body: nothing may unwind across the C ABI.
-template<typename Body> int guarded(char* err, std::size_t err_len, Body body) noexcept {
-    try {
-        return body();
-    } catch (const std::exception& e) {
-        write_error(err, err_len, e.what());
-    } catch (...) {
-        write_error(err, err_len, "unexpected failure");
-    }
-    return SDKSIGN_E_UNAVAILABLE;
-}
 
 // POSIX allows letters, digits and underscores; anything else is almost certainly a typo in the config.
 bool is_variable_name(const std::string& name) {

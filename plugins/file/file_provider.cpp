@@ -4,6 +4,7 @@
 // without a restart; a file that cannot be parsed whole is reported as unavailable, so the host keeps the
 // last good credential.
 #include "dotenv.hpp"
+#include "entry_point.hpp"
 #include "json_credentials.hpp"
 #include "secret_file.hpp"
 
@@ -18,6 +19,9 @@
 #include <string>
 
 namespace {
+
+using sdksign::plugin::guarded;
+using sdksign::plugin::write_error;
 
 using namespace sdksign::file_provider;
 
@@ -54,30 +58,6 @@ constexpr sdksign_option_doc option_docs[] = {
      "warn"},
     {nullptr, nullptr, nullptr},
 };
-
-void write_error(char* err, std::size_t err_len, const std::string& message) noexcept {
-    if (err == nullptr || err_len == 0) {
-        return;
-    }
-    const std::size_t length = std::min(message.size(), err_len - 1);
-    message.copy(err, length);
-    err[length] = '\0';
-}
-
-/// Runs a plugin entry point's body: nothing may unwind across the C ABI.
-template<typename Body> int guarded(char* err, std::size_t err_len, Body body) noexcept {
-    try {
-        return body();
-    } catch (const FileError& e) {
-        write_error(err, err_len, e.what());
-        return e.status();
-    } catch (const std::exception& e) {
-        write_error(err, err_len, e.what());
-    } catch (...) {
-        write_error(err, err_len, "unexpected failure");
-    }
-    return SDKSIGN_E_UNAVAILABLE;
-}
 
 bool is_entry_name(const std::string& name) {
     return !name.empty() && std::ranges::all_of(name, [](char c) {
@@ -149,7 +129,7 @@ void set_option(FileProvider& provider, const std::string& name, const std::stri
 
 int create(const sdksign_option* options, std::size_t count, void** state, char* err,
            std::size_t err_len) noexcept {
-    return guarded(err, err_len, [&] {
+    return guarded<FileError>(err, err_len, [&] {
         auto provider = std::make_unique<FileProvider>();
         for (std::size_t i = 0; i < count; ++i) {
             set_option(*provider, options[i].name, options[i].value);
@@ -185,7 +165,7 @@ const Entry& find_entry(const FileProvider& provider, const std::vector<Entry>& 
 int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, void* sink,
           sdksign_put_credential put, std::uint32_t* refresh_after_s, char* err,
           std::size_t err_len) noexcept {
-    return guarded(err, err_len, [&] {
+    return guarded<FileError>(err, err_len, [&] {
         auto& provider = *static_cast<FileProvider*>(state);
         const std::string which = credential;
         const Names* names = which == "meeting" ? &provider.meeting

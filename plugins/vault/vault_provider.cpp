@@ -1,5 +1,6 @@
 // The `vault` credential provider: the SDK key and secret come from a HashiCorp Vault (or OpenBao) KV
 // secret, read with a token, a token file, an AppRole login or a Kubernetes login.
+#include "entry_point.hpp"
 #include "errors.hpp"
 #include "kv_reader.hpp"
 #include "settings.hpp"
@@ -15,6 +16,8 @@
 #include <string>
 
 namespace {
+
+using sdksign::plugin::guarded;
 
 using namespace sdksign::vault;
 
@@ -62,35 +65,9 @@ private:
     KvReader reader_;
 };
 
-void write_error(char* err, std::size_t err_len, const std::string& message) noexcept {
-    if (err == nullptr || err_len == 0) {
-        return;
-    }
-    const std::size_t length = std::min(message.size(), err_len - 1);
-    message.copy(err, length);
-    err[length] = '\0';
-}
-
-/// Runs a plugin entry point's body: nothing may unwind across the C ABI.
-template<typename Body> int guarded(char* err, std::size_t err_len, Body body) noexcept {
-    try {
-        return body();
-    } catch (const VaultError& e) {
-        write_error(err, err_len, e.what());
-        return e.status();
-    } catch (const std::bad_alloc&) {
-        write_error(err, err_len, "out of memory");
-    } catch (const std::exception& e) {
-        write_error(err, err_len, e.what());
-    } catch (...) {
-        write_error(err, err_len, "unexpected failure");
-    }
-    return SDKSIGN_E_UNAVAILABLE;
-}
-
 int create(const sdksign_option* options, std::size_t count, void** state, char* err,
            std::size_t err_len) noexcept {
-    return guarded(err, err_len, [&] {
+    return guarded<VaultError>(err, err_len, [&] {
         auto provider = std::make_unique<VaultProvider>(options, count);
         *state = provider.release();
         return SDKSIGN_OK;
@@ -100,7 +77,7 @@ int create(const sdksign_option* options, std::size_t count, void** state, char*
 int fetch(void* state, const char* credential, std::uint32_t deadline_ms, void* sink,
           sdksign_put_credential put, std::uint32_t* refresh_after_s, char* err,
           std::size_t err_len) noexcept {
-    return guarded(err, err_len, [&] {
+    return guarded<VaultError>(err, err_len, [&] {
         *refresh_after_s = static_cast<VaultProvider*>(state)->fetch(credential, deadline_ms, sink, put);
         return SDKSIGN_OK;
     });
