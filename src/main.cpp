@@ -6,6 +6,7 @@
 #include "build_config.hpp"
 #include "cli/commands.hpp"
 #include "config/options.hpp"
+#include "credentials/process_hardening.hpp"
 #include "credentials/provider_plugin.hpp"
 #include "credentials/refresher.hpp"
 #include "credentials/store.hpp"
@@ -36,10 +37,14 @@ constexpr int exit_unavailable = 3;
 /// How long a stop waits for a refresh in progress before the process exits without it.
 constexpr std::chrono::milliseconds refresher_stop_grace{1000};
 
+/// Only our own variables: copying the whole environment would leave a copy of ZOOM_MEETING_SDK_SECRET (the
+/// env provider's) in freed heap memory that is never wiped.
 std::vector<std::string> environment_strings() {
     std::vector<std::string> result;
     for (char** entry = environ; *entry != nullptr; ++entry) {
-        result.emplace_back(*entry);
+        if (std::string_view(*entry).starts_with("SDKSIGN_")) {
+            result.emplace_back(*entry);
+        }
     }
     return result;
 }
@@ -143,6 +148,8 @@ int run(int argc, char** argv) {
         return fail(as_cgi, std::string("configuration: ") + e.what());
     }
     log::set_level(options.log_level);
+    // Before any credential is read, so no secret is ever in a dumpable process.
+    credentials::harden_process(options.core_dumps);
     serving = options.command == config::Command::serve;
     if (serving && FCGX_Init() != 0) {
         log::error("main", "cannot initialise libfcgi");

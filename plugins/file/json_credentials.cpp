@@ -10,10 +10,21 @@ namespace sdksign::file_provider {
 
 namespace {
 
-std::size_t line_of(const WipedBuffer& text, std::size_t offset) {
-    offset = std::min(offset, text.size());
+/// Where the text's line breaks are, taken before the in-place parse rewrites it: a decoded "\n" escape
+/// becomes a line break there, which would put an error on a line further down than the file has.
+std::vector<std::size_t> line_breaks(const WipedBuffer& text) {
+    std::vector<std::size_t> breaks;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            breaks.push_back(i);
+        }
+    }
+    return breaks;
+}
+
+std::size_t line_of(const std::vector<std::size_t>& breaks, std::size_t offset) {
     return 1 +
-        static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n'));
+        static_cast<std::size_t>(std::lower_bound(breaks.begin(), breaks.end(), offset) - breaks.begin());
 }
 
 } // namespace
@@ -22,11 +33,14 @@ std::vector<Entry> parse_json_credentials(WipedBuffer& text) {
     if (text.empty() || text.back() != '\0') {
         text.push_back('\0');
     }
+    const std::vector<std::size_t> breaks = line_breaks(text);
     // In situ: strings are decoded inside `text`, which is wiped, instead of into the document's own pool.
+    // Iterative: a file nested deeper than the stack allows (it may have 1 MiB of '[') is an error, not a
+    // crash of the host process.
     rapidjson::Document document;
-    document.ParseInsitu(text.data());
+    document.ParseInsitu<rapidjson::kParseIterativeFlag>(text.data());
     if (document.HasParseError()) {
-        throw ParseError(line_of(text, document.GetErrorOffset()),
+        throw ParseError(line_of(breaks, document.GetErrorOffset()),
                          std::string("not valid JSON: ") +
                              rapidjson::GetParseError_En(document.GetParseError()));
     }
@@ -39,7 +53,7 @@ std::vector<Entry> parse_json_credentials(WipedBuffer& text) {
         std::erase_if(entries, [&](const Entry& entry) { return entry.name == name; });
         if (!member.value.IsString()) {
             // Kept without a value, so that asking for it says "not a string" rather than "missing".
-            entries.push_back({std::move(name), {}, line_of(text, 0), false});
+            entries.push_back({std::move(name), {}, 1, false});
             continue;
         }
         const char* value = member.value.GetString();

@@ -1,6 +1,7 @@
 #include "kv_reader.hpp"
 
 #include "errors.hpp"
+#include "json_answer.hpp"
 
 #include <rapidjson/document.h>
 
@@ -24,40 +25,15 @@ bool is_invalid_token(const Reply& reply) {
     return reply.status == 403 && contains(reply.body.view(), "invalid token");
 }
 
-} // namespace
-
-KvReader::KvReader(const Settings& settings, VaultClient& client, TokenSource& tokens)
-    : settings_(settings), client_(client), tokens_(tokens) { }
-
-std::string KvReader::api_path(const std::string& path) const {
-    return settings_.kv_version == 2 ? settings_.mount + "/data/" + path : settings_.mount + "/" + path;
+std::string api_path(const Settings& settings, const std::string& path) {
+    return settings.kv_version == 2 ? settings.mount + "/data/" + path : settings.mount + "/" + path;
 }
 
-SecretPair KvReader::read(const std::string& path, Clock::time_point deadline) {
-    const std::string route = api_path(path);
-    Reply reply = client_.call("GET", route, tokens_.current(deadline), {}, deadline);
-    // The agent may have just rotated the token file, or a login token may have been revoked: one more try
-    // with a fresh token before reporting it.
-    if (is_invalid_token(reply) && tokens_.replace_invalid(deadline)) {
-        reply = client_.call("GET", route, tokens_.current(deadline), {}, deadline);
-    }
-    if (reply.status == 403 && tokens_.current(deadline).empty()) {
-        throw VaultError(SDKSIGN_E_DENIED,
-                         "Vault at " + client_.address() +
-                             " refused a request without a token: set the option 'token' or "
-                             "'token-file', or VAULT_TOKEN (only Vault Agent adds its own)");
-    }
-    if (reply.status != 200) {
-        fail(path, reply);
-    }
-    return interpret(path, reply);
-}
-
-SecretPair KvReader::interpret(const std::string& path, Reply& reply) const {
-    const std::string where = api_path(path);
+SecretPair interpret(const Settings& settings, const std::string& path, Reply& reply) {
+    const std::string where = api_path(settings, path);
     rapidjson::Document document;
     // In place: the parsed strings point into the reply's wiped buffer instead of being copied.
-    document.ParseInsitu(reply.body.c_str());
+    parse_answer_in_place(document, reply.body.c_str());
     if (document.HasParseError() || !document.IsObject()) {
         throw VaultError(SDKSIGN_E_UNAVAILABLE, "Vault's answer for " + where + " is not a JSON object");
     }
@@ -68,13 +44,13 @@ SecretPair KvReader::interpret(const std::string& path, Reply& reply) const {
                              "which was not asked for");
     }
     const rapidjson::Value* data = member(document, "data");
-    if (settings_.kv_version == 2 && data != nullptr) {
+    if (settings.kv_version == 2 && data != nullptr) {
         data = member(*data, "data");
     }
     if (data == nullptr || !data->IsObject()) {
         throw VaultError(SDKSIGN_E_NOT_FOUND,
                          "secret " + where + " holds no key/value data" +
-                             (settings_.kv_version == 1 ? " (is it a KV v2 mount?)" : ""));
+                             (settings.kv_version == 1 ? " (is it a KV v2 mount?)" : ""));
     }
     SecretPair pair;
     const auto field = [&](const std::string& name, WipedBuffer& target) {
@@ -91,8 +67,8 @@ SecretPair KvReader::interpret(const std::string& path, Reply& reply) const {
         }
         target.append(value->GetString(), value->GetStringLength());
     };
-    field(settings_.key_field, pair.key);
-    field(settings_.secret_field, pair.secret);
+    field(settings.key_field, pair.key);
+    field(settings.secret_field, pair.secret);
     if (const auto* lease = member(document, "lease_duration");
         lease != nullptr && lease->IsInt64() && lease->GetInt64() > 0) {
         pair.lease = std::chrono::seconds(lease->GetInt64());
@@ -100,8 +76,9 @@ SecretPair KvReader::interpret(const std::string& path, Reply& reply) const {
     return pair;
 }
 
-void KvReader::fail(const std::string& path, const Reply& reply) const {
-    const std::string where = api_path(path);
+[[noreturn]] void fail(const KvAnswerContext& context, const std::string& path, const Reply& reply) {
+    const Settings& settings = context.settings;
+    const std::string where = api_path(settings, path);
     const std::string detail = error_text(reply.body.view());
     const std::string answered =
         "HTTP " + std::to_string(reply.status) + (detail.empty() ? "" : ": " + detail);
@@ -109,7 +86,7 @@ void KvReader::fail(const std::string& path, const Reply& reply) const {
     case 404: {
         WipedBuffer copy(reply.body.view());
         rapidjson::Document document;
-        document.ParseInsitu(copy.c_str());
+        parse_answer_in_place(document, copy.c_str());
         if (!document.HasParseError() && document.IsObject() && member(document, "errors") == nullptr) {
             if (const auto* warnings = member(document, "warnings");
                 warnings != nullptr && warnings->IsArray()) {
@@ -117,7 +94,7 @@ void KvReader::fail(const std::string& path, const Reply& reply) const {
                     if (warning.IsString() &&
                         contains(warning.GetString(), "Invalid path for a versioned K/V")) {
                         throw VaultError(SDKSIGN_E_CONFIG,
-                                         "mount " + settings_.mount +
+                                         "mount " + settings.mount +
                                              " is a KV version 2 engine but was read "
                                              "as version 1 (" +
                                              where + "): set kv-version = 2");
@@ -147,14 +124,14 @@ void KvReader::fail(const std::string& path, const Reply& reply) const {
         }
         throw VaultError(SDKSIGN_E_NOT_FOUND,
                          "no secret at " + where +
-                             (settings_.kv_version == 2 ? " (if " + settings_.mount +
+                             (settings.kv_version == 2 ? " (if " + settings.mount +
                                       " is a KV version 1 engine, set kv-version = 1)"
-                                                        : ""));
+                                                       : ""));
     }
     case 403:
         if (is_invalid_token(reply)) {
             throw VaultError(SDKSIGN_E_DENIED,
-                             "Vault refused " + tokens_.origin() +
+                             "Vault refused " + std::string(context.token_origin) +
                                  " as invalid (expired, revoked or mistyped)");
         }
         throw VaultError(SDKSIGN_E_DENIED,
@@ -162,19 +139,50 @@ void KvReader::fail(const std::string& path, const Reply& reply) const {
                              ": the token's policy must "
                              "allow \"read\" on the path \"" +
                              where + "\"" +
-                             (settings_.kv_version == 2 ? " (KV v2 policies name <mount>/data/<path>)" : ""));
+                             (settings.kv_version == 2 ? " (KV v2 policies name <mount>/data/<path>)" : ""));
     case 503:
         if (contains(reply.body.view(), "sealed")) {
-            throw VaultError(SDKSIGN_E_UNAVAILABLE, "Vault at " + client_.address() + " is sealed");
+            throw VaultError(SDKSIGN_E_UNAVAILABLE,
+                             "Vault at " + std::string(context.address) + " is sealed");
         }
         break;
     case 429:
         throw VaultError(SDKSIGN_E_UNAVAILABLE,
-                         "Vault at " + client_.address() + " is rate limiting (" + answered + ")");
+                         "Vault at " + std::string(context.address) + " is rate limiting (" + answered + ")");
     default:
         break;
     }
     throw VaultError(SDKSIGN_E_UNAVAILABLE, "Vault answered " + answered + " reading " + where);
+}
+
+} // namespace
+
+SecretPair interpret_kv_answer(const KvAnswerContext& context, const std::string& path, Reply& reply) {
+    if (reply.status != 200) {
+        fail(context, path, reply);
+    }
+    return interpret(context.settings, path, reply);
+}
+
+KvReader::KvReader(const Settings& settings, VaultClient& client, TokenSource& tokens)
+    : settings_(settings), client_(client), tokens_(tokens) { }
+
+SecretPair KvReader::read(const std::string& path, Clock::time_point deadline) {
+    const std::string route = api_path(settings_, path);
+    Reply reply = client_.call("GET", route, tokens_.current(deadline), {}, deadline);
+    // The agent may have just rotated the token file, or a login token may have been revoked: one more try
+    // with a fresh token before reporting it.
+    if (is_invalid_token(reply) && tokens_.replace_invalid(deadline)) {
+        reply = client_.call("GET", route, tokens_.current(deadline), {}, deadline);
+    }
+    if (reply.status == 403 && tokens_.current(deadline).empty()) {
+        throw VaultError(SDKSIGN_E_DENIED,
+                         "Vault at " + client_.address() +
+                             " refused a request without a token: set the option 'token' or "
+                             "'token-file', or VAULT_TOKEN (only Vault Agent adds its own)");
+    }
+    const std::string origin = tokens_.origin();
+    return interpret_kv_answer({settings_, client_.address(), origin}, path, reply);
 }
 
 } // namespace sdksign::vault

@@ -1,6 +1,7 @@
 #include "token_source.hpp"
 
 #include "errors.hpp"
+#include "json_answer.hpp"
 
 #include <rapidjson/document.h>
 
@@ -83,6 +84,57 @@ WipedBuffer read_secret_file(const std::string& path, const char* what) {
         throw VaultError(SDKSIGN_E_INVALID, std::string("the ") + what + " file " + path + " is empty");
     }
     return result;
+}
+
+GrantedToken parse_auth_block(std::string_view body) {
+    WipedBuffer copy(body);
+    rapidjson::Document document;
+    parse_answer_in_place(document, copy.c_str());
+    const auto invalid = [] {
+        return VaultError(SDKSIGN_E_UNAVAILABLE, "Vault's login or renewal answer has no auth block");
+    };
+    if (document.HasParseError() || !document.IsObject()) {
+        throw invalid();
+    }
+    // Through a const view, so both sides of the comparison are the same iterator type (C++20 rewritten
+    // comparisons make RapidJSON's mixed ones ambiguous).
+    const rapidjson::Value& root = std::as_const(document);
+    const auto auth = root.FindMember("auth");
+    if (auth == root.MemberEnd() || !auth->value.IsObject()) {
+        throw invalid();
+    }
+    const auto& block = auth->value;
+    const auto token = block.FindMember("client_token");
+    const auto lease = block.FindMember("lease_duration");
+    const auto renewable = block.FindMember("renewable");
+    if (token == block.MemberEnd() || !token->value.IsString() || lease == block.MemberEnd() ||
+        !lease->value.IsInt64()) {
+        throw invalid();
+    }
+    GrantedToken granted;
+    granted.token = WipedBuffer(std::string_view(token->value.GetString(), token->value.GetStringLength()));
+    granted.lease = std::chrono::seconds(std::max<std::int64_t>(0, lease->value.GetInt64()));
+    granted.renewable =
+        renewable != block.MemberEnd() && renewable->value.IsBool() && renewable->value.GetBool();
+    return granted;
+}
+
+GrantedToken interpret_login_answer(std::string_view method, const std::string& mount, const Reply& reply) {
+    if (reply.status == 200) {
+        return parse_auth_block(reply.body.view());
+    }
+    const std::string what(method);
+    const std::string detail = error_text(reply.body.view());
+    const std::string message = what + " login at auth/" + mount + " failed (HTTP " +
+        std::to_string(reply.status) + (detail.empty() ? std::string() : ": " + detail) + ")";
+    if (reply.status == 400 || reply.status == 403) {
+        throw VaultError(SDKSIGN_E_DENIED, message);
+    }
+    if (reply.status == 404) {
+        throw VaultError(SDKSIGN_E_CONFIG, message + "; is the auth method mounted at " + mount + "?");
+    }
+    throw VaultError(SDKSIGN_E_UNAVAILABLE,
+                     body_says(reply, "sealed") ? what + " login failed: Vault is sealed" : message);
 }
 
 TokenSource::TokenSource(const Settings& settings, VaultClient& client)
@@ -196,29 +248,16 @@ void TokenSource::login(Clock::time_point deadline) {
         body.append("}");
     }
     const Reply reply = client_.call("POST", "auth/" + mount + "/login", {}, body.view(), deadline);
-    const std::string what = settings_.auth == AuthMethod::approle ? "AppRole" : "Kubernetes";
-    if (reply.status == 200) {
-        adopt(reply, true);
-        return;
-    }
-    const std::string detail = error_text(reply.body.view());
-    const std::string message = what + " login at auth/" + mount + " failed (HTTP " +
-        std::to_string(reply.status) + (detail.empty() ? std::string() : ": " + detail) + ")";
-    if (reply.status == 400 || reply.status == 403) {
-        throw VaultError(SDKSIGN_E_DENIED, message);
-    }
-    if (reply.status == 404) {
-        throw VaultError(SDKSIGN_E_CONFIG, message + "; is the auth method mounted at " + mount + "?");
-    }
-    throw VaultError(SDKSIGN_E_UNAVAILABLE,
-                     body_says(reply, "sealed") ? what + " login failed: Vault is sealed" : message);
+    adopt(interpret_login_answer(settings_.auth == AuthMethod::approle ? "AppRole" : "Kubernetes", mount,
+                                 reply),
+          true);
 }
 
 void TokenSource::renew(Clock::time_point deadline) {
     const std::string body = "{\"increment\":" + std::to_string(ttl_.count()) + "}";
     Reply reply = client_.call("POST", "auth/token/renew-self", token_.view(), body, deadline);
     if (reply.status == 200) {
-        adopt(reply, false);
+        adopt(parse_auth_block(reply.body.view()), false);
         return;
     }
     // Refused (not renewable, expired, revoked): a fresh login replaces the token.
@@ -230,49 +269,23 @@ void TokenSource::renew(Clock::time_point deadline) {
     renew_at_ = Clock::now();
 }
 
-void TokenSource::adopt(const Reply& reply, bool from_login) {
-    WipedBuffer copy(reply.body.view());
-    rapidjson::Document document;
-    document.ParseInsitu(copy.c_str());
-    const auto invalid = [] {
-        return VaultError(SDKSIGN_E_UNAVAILABLE, "Vault's login or renewal answer has no auth block");
-    };
-    if (document.HasParseError() || !document.IsObject()) {
-        throw invalid();
-    }
-    // Through a const view, so both sides of the comparison are the same iterator type (C++20 rewritten
-    // comparisons make RapidJSON's mixed ones ambiguous).
-    const rapidjson::Value& root = std::as_const(document);
-    const auto auth = root.FindMember("auth");
-    if (auth == root.MemberEnd() || !auth->value.IsObject()) {
-        throw invalid();
-    }
-    const auto& block = auth->value;
-    const auto token = block.FindMember("client_token");
-    const auto lease = block.FindMember("lease_duration");
-    const auto renewable = block.FindMember("renewable");
-    if (token == block.MemberEnd() || !token->value.IsString() || lease == block.MemberEnd() ||
-        !lease->value.IsInt64()) {
-        throw invalid();
-    }
+void TokenSource::adopt(GrantedToken granted, bool from_login) {
     const auto now = Clock::now();
-    const std::chrono::seconds granted(std::max<std::int64_t>(0, lease->value.GetInt64()));
     if (from_login) {
-        token_ = WipedBuffer(std::string_view(token->value.GetString(), token->value.GetStringLength()));
-        ttl_ = granted;
-        renewable_ =
-            renewable != block.MemberEnd() && renewable->value.IsBool() && renewable->value.GetBool();
-    } else if (granted < ttl_) {
+        token_ = std::move(granted.token);
+        ttl_ = granted.lease;
+        renewable_ = granted.renewable;
+    } else if (granted.lease < ttl_) {
         // Capped by the max TTL: renewing again cannot extend it, so the next step is a fresh login.
         renewable_ = false;
     }
-    if (granted.count() == 0) {
+    if (granted.lease.count() == 0) {
         renew_at_.reset();
         expires_at_.reset();
         return;
     }
-    expires_at_ = now + granted;
-    renew_at_ = now + granted * 2 / 3;
+    expires_at_ = now + granted.lease;
+    renew_at_ = now + granted.lease * 2 / 3;
 }
 
 } // namespace sdksign::vault

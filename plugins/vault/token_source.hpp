@@ -15,6 +15,23 @@
 
 namespace sdksign::vault {
 
+/// What a login or a renewal grants: Vault's auth block.
+struct GrantedToken {
+    WipedBuffer token;
+    /// The token's TTL; zero for a token that never expires.
+    std::chrono::seconds lease{0};
+    bool renewable = false;
+};
+
+/// The auth block of a 200 answer to a login or a renewal. Throws VaultError(SDKSIGN_E_UNAVAILABLE) when
+/// the body has none (with a token string and a whole-number lease).
+GrantedToken parse_auth_block(std::string_view body);
+
+/// Vault's final answer to a login at auth/`mount`/login (`method` names it: "AppRole", "Kubernetes"): the
+/// token a 200 grants, or a VaultError: denied (400, 403), config (404: no such auth mount), unavailable
+/// (anything else, or no auth block). Messages may quote Vault's error messages, never the token.
+GrantedToken interpret_login_answer(std::string_view method, const std::string& mount, const Reply& reply);
+
 class TokenSource {
 public:
     TokenSource(const Settings& settings, VaultClient& client);
@@ -37,7 +54,7 @@ private:
     bool reload_file(bool force);
     void login(Clock::time_point deadline);
     void renew(Clock::time_point deadline);
-    void adopt(const Reply& reply, bool from_login);
+    void adopt(GrantedToken granted, bool from_login);
 
     const Settings& settings_;
     VaultClient& client_;

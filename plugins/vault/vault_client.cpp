@@ -1,6 +1,7 @@
 #include "vault_client.hpp"
 
 #include "errors.hpp"
+#include "json_answer.hpp"
 
 #include <rapidjson/document.h>
 
@@ -165,7 +166,7 @@ Reply VaultClient::call_once(const char* method, const std::string& route, std::
 std::string error_text(std::string_view body) {
     WipedBuffer copy(body);
     rapidjson::Document document;
-    document.ParseInsitu(copy.c_str());
+    parse_answer_in_place(document, copy.c_str());
     if (document.HasParseError() || !document.IsObject()) {
         return {};
     }

@@ -1,3 +1,4 @@
+#include "app/access_control.hpp"
 #include "app/handlers.hpp"
 #include "app/meeting_request.hpp"
 #include "signing/json_text.hpp"
@@ -79,6 +80,9 @@ http::Response handle_meeting_signature(const http::Request& request, Services& 
         return error_response(rejection->status, rejection->errors);
     }
     const auto& valid = std::get<MeetingTokenRequest>(parsed);
+    if (auto refusal = refuse_token(request, settings, valid)) {
+        return std::move(*refusal);
+    }
 
     const auto credential = services.credentials.current(credentials::meeting_credential);
     if (!credential) {

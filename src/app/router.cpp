@@ -1,5 +1,6 @@
 #include "app/router.hpp"
 
+#include "app/access_control.hpp"
 #include "app/cors.hpp"
 #include "app/error_body.hpp"
 #include "app/handlers.hpp"
@@ -19,24 +20,37 @@ struct Route {
     std::string_view allowed; // the Allow header: exactly the methods this route answers
     std::array<std::string_view, 3> methods;
     Handler handler;
+    /// The access policy applies (the signing endpoint; the health endpoint stays open).
+    bool guarded;
 };
 
 http::Response dispatch(const http::Request& request, Services& services) {
     const Settings& settings = services.settings;
     const std::string_view path = request.path.empty() ? std::string_view("/") : request.path;
     const std::array<Route, 2> routes{{
-        {&settings.sign_path, "POST, OPTIONS", {"POST", "", ""}, handle_meeting_signature},
-        {&settings.health_path, "GET, HEAD, OPTIONS", {"GET", "HEAD", ""}, handle_health},
+        {&settings.sign_path, "POST, OPTIONS", {"POST", "", ""}, handle_meeting_signature, true},
+        {&settings.health_path, "GET, HEAD, OPTIONS", {"GET", "HEAD", ""}, handle_health, false},
     }};
     for (const auto& route : routes) {
         if (*route.path != path) {
             continue;
         }
-        if (request.method == "OPTIONS") {
+        const bool preflight = request.method == "OPTIONS";
+        if (preflight) {
+            if (route.guarded) {
+                if (auto refusal = refuse_caller(request, settings, true)) {
+                    return std::move(*refusal);
+                }
+            }
             return preflight_response(request, settings, route.allowed);
         }
         for (const auto method : route.methods) {
             if (!method.empty() && method == request.method) {
+                if (route.guarded) {
+                    if (auto refusal = refuse_caller(request, settings, false)) {
+                        return std::move(*refusal);
+                    }
+                }
                 auto response = route.handler(request, services);
                 response.omit_body = request.method == "HEAD";
                 return response;

@@ -1,5 +1,7 @@
 #pragma once
 // What the router and its handlers may be configured with; filled from the options in config/.
+#include "app/access_policy.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -23,6 +25,8 @@ struct Settings {
     std::string sign_path = "/";
     /// Path of the health endpoint, relative to the mount point.
     std::string health_path = "/health";
+    /// Who may get a signature (the health endpoint is open to all: load balancers send no credentials).
+    AccessPolicy access;
 };
 
 } // namespace sdksign::app

@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -56,6 +57,21 @@ po::options_description host_options() {
          "token lifetime in seconds when the request gives none, 1800-172800 [default: 7200]")
         ("sign-path", po::value<std::string>(), "path of the signing endpoint below the mount point [default: /]")
         ("health-path", po::value<std::string>(), "path of the health endpoint [default: /health]")
+        ("origin-check", po::value<std::string>(),
+         "with cors-origin: off answers other origins without CORS headers; reject refuses (403) a request "
+         "from an origin not on the list; strict also refuses one without Origin [default: off]")
+        ("require-user", po::value<std::string>(),
+         "need a user authenticated by the web server (REMOTE_USER): none, host (role 1 tokens only) or all "
+         "[default: none]")
+        ("bearer-token-file", po::value<std::string>(),
+         "need Authorization: Bearer TOKEN, with TOKEN read from this file (16 or more characters) "
+         "[default: no token]")
+        ("allowed-meetings", po::value<std::vector<std::string>>()->composing(),
+         "sign only for these meeting numbers (repeat, or separate with commas; 857* is a prefix); "
+         "unset: any meeting")
+        ("core-dumps", po::value<std::string>(),
+         "off: no core file and a non-dumpable process (other processes of the user cannot read its memory); "
+         "on: the system's defaults, for debugging (a core file then holds the secret) [default: off]")
         ("log-level", po::value<std::string>(), "debug, info, warn or error [default: info]");
     // clang-format on
     return options;
@@ -169,6 +185,84 @@ std::vector<std::string> split_origins(const std::vector<std::string>& raw, cons
         }
     }
     return origins;
+}
+
+template<typename Enum, std::size_t N>
+Enum choice_option(const po::variables_map& values, const Sources& sources, const std::string& name,
+                   Enum fallback, const std::array<std::pair<std::string_view, Enum>, N>& choices) {
+    if (!values.count(name)) {
+        return fallback;
+    }
+    const auto& text = values[name].as<std::string>();
+    std::string names;
+    for (const auto& [word, value] : choices) {
+        if (word == text) {
+            return value;
+        }
+        names += names.empty() ? "" : ", ";
+        names += word;
+    }
+    throw ConfigError(sources.at(name) + ": '" + text + "' is not one of " + names);
+}
+
+std::vector<app::MeetingRule> meeting_rules(const std::vector<std::string>& raw, const std::string& where) {
+    std::vector<app::MeetingRule> rules;
+    for (const auto& value : raw) {
+        std::string current;
+        for (const char c : value + ",") {
+            if (c != ',' && c != ' ' && c != '\t') {
+                current.push_back(c);
+                continue;
+            }
+            if (current.empty()) {
+                continue;
+            }
+            auto rule = app::parse_meeting_rule(current);
+            if (!rule) {
+                throw ConfigError(where + ": '" + current +
+                                  "' is not a meeting number (digits) or a prefix of one (digits then *)");
+            }
+            rules.push_back(std::move(*rule));
+            current.clear();
+        }
+    }
+    if (rules.empty()) {
+        throw ConfigError(where + ": the list of meetings is empty");
+    }
+    return rules;
+}
+
+/// The token's digest. The token itself only lives in wiped memory and never reaches a message: the file
+/// may hold something else by mistake (a private key, a password).
+Botan::secure_vector<std::uint8_t> bearer_token_from_file(const std::string& path, const std::string& where) {
+    constexpr std::size_t shortest_token = 16;
+    constexpr std::size_t longest_token = 4096;
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        throw ConfigError(where + ": cannot read " + path);
+    }
+    Botan::secure_vector<char> text(longest_token + 2);
+    file.read(text.data(), static_cast<std::streamsize>(text.size()));
+    auto size = static_cast<std::size_t>(file.gcount());
+    // One trailing newline is how editors and `echo` end a file; it is not part of the token.
+    if (size > 0 && text[size - 1] == '\n') {
+        --size;
+    }
+    if (size > 0 && text[size - 1] == '\r') {
+        --size;
+    }
+    const std::string_view token(text.data(), size);
+    // RFC 6750's token68 characters: what a client can put after "Bearer " unchanged.
+    const bool token68 = std::all_of(token.begin(), token.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+            c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
+    });
+    if (size < shortest_token || size > longest_token || !token68) {
+        throw ConfigError(where + ": " + path +
+                          " must hold one token of 16 to 4096 characters from A-Z a-z 0-9 " +
+                          "-._~+/= (and nothing else but a final newline)");
+    }
+    return app::bearer_token_digest(token);
 }
 
 std::string checked_path(const po::variables_map& values, const Sources& sources, const std::string& name,
@@ -325,6 +419,32 @@ Options parse_options(const std::vector<std::string>& arguments,
     settings.health_path = checked_path(values, sources, "health-path", "/health");
     if (settings.sign_path == settings.health_path) {
         throw ConfigError("sign-path and health-path are both " + settings.sign_path);
+    }
+    options.core_dumps = choice_option<credentials::CoreDumps, 2>(
+        values, sources, "core-dumps", credentials::CoreDumps::off,
+        {{{"off", credentials::CoreDumps::off}, {"on", credentials::CoreDumps::on}}});
+    app::AccessPolicy& access = settings.access;
+    access.origin_check =
+        choice_option<app::OriginCheck, 3>(values, sources, "origin-check", app::OriginCheck::off,
+                                           {{{"off", app::OriginCheck::off},
+                                             {"reject", app::OriginCheck::reject},
+                                             {"strict", app::OriginCheck::strict}}});
+    if (access.origin_check != app::OriginCheck::off && settings.allowed_origins.empty()) {
+        throw ConfigError(sources.at("origin-check") +
+                          " needs the allowed origins: set cors-origin (every origin would be refused)");
+    }
+    access.require_user =
+        choice_option<app::UserRequirement, 3>(values, sources, "require-user", app::UserRequirement::none,
+                                               {{{"none", app::UserRequirement::none},
+                                                 {"host", app::UserRequirement::host},
+                                                 {"all", app::UserRequirement::all}}});
+    if (values.count("bearer-token-file")) {
+        access.bearer_token_digest = bearer_token_from_file(values["bearer-token-file"].as<std::string>(),
+                                                            sources.at("bearer-token-file"));
+    }
+    if (values.count("allowed-meetings")) {
+        access.allowed_meetings = meeting_rules(values["allowed-meetings"].as<std::vector<std::string>>(),
+                                                sources.at("allowed-meetings"));
     }
     if (values.count("log-level")) {
         const auto level = log::parse_level(values["log-level"].as<std::string>());

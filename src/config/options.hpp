@@ -4,6 +4,7 @@
 // (`[env] key-var = ...`, `--env.key-var`, `SDKSIGN_ENV__KEY_VAR`) and are checked against the options the
 // provider documents.
 #include "app/settings.hpp"
+#include "credentials/process_hardening.hpp"
 #include "credentials/provider_plugin.hpp"
 #include "log/log.hpp"
 
@@ -40,6 +41,7 @@ struct Options {
     std::chrono::milliseconds refresh_interval{0};
     /// How long the last good credential is served while refreshes fail.
     std::chrono::seconds stale_after{300};
+    credentials::CoreDumps core_dumps = credentials::CoreDumps::off;
     /// Every `<section>.<name>` option, with the source that set it; checked by `provider_options`.
     std::map<std::string, std::pair<std::string, std::string>> section_options;
 

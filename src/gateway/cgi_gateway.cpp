@@ -1,5 +1,6 @@
 #include "gateway/cgi_gateway.hpp"
 
+#include "gateway/body_reader.hpp"
 #include "gateway/cgi_variables.hpp"
 #include "log/log.hpp"
 
@@ -7,7 +8,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <string>
@@ -22,58 +22,19 @@ namespace {
 /// body limit long before, and a larger one is an attack that may lose its answer.
 constexpr std::size_t max_discarded_bytes = std::size_t{64} << 20;
 
-/// Reads up to `want` bytes of stdin into `buffer` (from `got` on), stopping early at end of file.
-std::size_t read_stdin(std::string& buffer, std::size_t got, std::size_t want) {
-    buffer.resize(want);
-    while (got < want) {
-        const ssize_t n = ::read(STDIN_FILENO, buffer.data() + got, want - got);
-        if (n < 0 && errno == EINTR) {
-            continue;
+/// stdin, read as it arrives.
+class StdinSource final : public ByteSource {
+public:
+    std::size_t read_some(char* into, std::size_t size) override {
+        for (;;) {
+            const ssize_t n = ::read(STDIN_FILENO, into, size);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            return n > 0 ? static_cast<std::size_t>(n) : 0;
         }
-        if (n <= 0) {
-            break;
-        }
-        got += static_cast<std::size_t>(n);
     }
-    buffer.resize(got);
-    return got;
-}
-
-/// Reads and drops what the server still sends (at most `at_most` bytes). A CGI program that exits with
-/// its input unread resets the server's socket to it, and Apache's mod_cgid then loses the response.
-void discard_stdin(std::size_t at_most) {
-    std::string scratch;
-    std::size_t dropped = 0;
-    while (dropped < at_most) {
-        const std::size_t got = read_stdin(scratch, 0, std::min<std::size_t>(at_most - dropped, 65536));
-        if (got == 0) {
-            return;
-        }
-        dropped += got;
-    }
-}
-
-/// Reads the body: CONTENT_LENGTH bytes or, when the server passes a body on without a length (Apache's
-/// mod_cgi and mod_cgid do so with a chunked request, naming its Transfer-Encoding), up to end of file.
-/// Keeps at most `limit` bytes; false when the body is larger.
-bool read_stdin_body(std::optional<std::size_t> declared, bool until_eof, std::size_t limit,
-                     std::string& body) {
-    if (declared && *declared > limit) {
-        discard_stdin(std::min(*declared, max_discarded_bytes));
-        return false;
-    }
-    if (!declared && until_eof) {
-        if (read_stdin(body, 0, limit + 1) > limit) {
-            discard_stdin(max_discarded_bytes);
-            body.clear();
-            return false;
-        }
-        return true;
-    }
-    // CGI without CONTENT_LENGTH otherwise has no body (RFC 3875 4.2).
-    read_stdin(body, 0, declared ? *declared : 0);
-    return true;
-}
+};
 
 bool write_all(int fd, const std::string& data) {
     std::size_t written = 0;
@@ -98,13 +59,15 @@ bool started_as_cgi() {
 
 int serve_cgi(std::size_t max_body_bytes, const RequestHandler& handler) {
     http::Request request = request_from_variables(environ);
+    BodyLimits limits;
+    limits.max_body_bytes = max_body_bytes;
+    // Apache's mod_cgi and mod_cgid pass a chunked request's body on without a length, naming its
+    // Transfer-Encoding; without either, CGI has no body.
+    limits.read_undeclared = std::getenv("HTTP_TRANSFER_ENCODING") != nullptr;
+    limits.max_discarded_bytes = max_discarded_bytes;
+    StdinSource stdin_source;
     std::string body;
-    const bool until_eof = std::getenv("HTTP_TRANSFER_ENCODING") != nullptr;
-    request.body_too_large = !read_stdin_body(request.content_length, until_eof, max_body_bytes, body);
-    request.body = body;
-    if (request.content_length && !request.body_too_large && body.size() != *request.content_length) {
-        request.body_incomplete = true;
-    }
+    read_request_body(stdin_source, limits, body, request);
     const http::Response response = handler(request);
     if (!write_all(STDOUT_FILENO, http::serialize_cgi(response))) {
         log::error("cgi", "cannot write the response to stdout");

@@ -33,6 +33,7 @@ void fill_request_from_variables(const char* const* variables, http::Request& re
     bool have_type = false;
     bool have_length = false;
     bool have_remote = false;
+    bool have_user = false;
     for (const char* const* entry = variables; entry != nullptr && *entry != nullptr; ++entry) {
         const std::string_view text(*entry);
         const auto equals = text.find('=');
@@ -61,6 +62,9 @@ void fill_request_from_variables(const char* const* variables, http::Request& re
         } else if (name == "REMOTE_ADDR" && !have_remote) {
             request.remote_addr = value;
             have_remote = true;
+        } else if (name == "REMOTE_USER" && !have_user) {
+            request.remote_user = value;
+            have_user = true;
         }
     }
 }

@@ -1,5 +1,6 @@
 #include "gateway/fastcgi_server.hpp"
 
+#include "gateway/body_reader.hpp"
 #include "gateway/cgi_variables.hpp"
 #include "log/log.hpp"
 
@@ -9,12 +10,13 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,26 +49,18 @@ sigset_t stop_signals() {
     return set;
 }
 
-/// Reads the body into `body`, never more than `limit` bytes; false when the body is larger than that.
-bool read_body(FCGX_Stream* in, std::optional<std::size_t> declared, std::size_t limit, std::string& body) {
-    body.clear();
-    if (declared && *declared > limit) {
-        return false;
+/// A request's FCGI_STDIN stream.
+class FastcgiStdin final : public ByteSource {
+public:
+    explicit FastcgiStdin(FCGX_Stream* in) : in_(in) { }
+    std::size_t read_some(char* into, std::size_t size) override {
+        const int n = FCGX_GetStr(into, static_cast<int>(std::min<std::size_t>(size, INT_MAX)), in_);
+        return n > 0 ? static_cast<std::size_t>(n) : 0;
     }
-    // Without a declared length (no server we support does that), read up to one byte past the limit.
-    const std::size_t want = declared ? *declared : limit + 1;
-    body.resize(want);
-    std::size_t got = 0;
-    while (got < want) {
-        const int n = FCGX_GetStr(body.data() + got, static_cast<int>(want - got), in);
-        if (n <= 0) {
-            break;
-        }
-        got += static_cast<std::size_t>(n);
-    }
-    body.resize(got);
-    return got <= limit;
-}
+
+private:
+    FCGX_Stream* in_;
+};
 
 /// What the workers share.
 struct Pool {
@@ -75,7 +69,6 @@ struct Pool {
 
     const FastcgiSettings& settings;
     const HandlerFactory& make_handler;
-    std::mutex accept_mutex;
     std::atomic<unsigned long> served{0};
     std::atomic<bool> stopping{false};
 };
@@ -106,30 +99,28 @@ void worker(Pool& pool) {
     const FastcgiSettings& settings = pool.settings;
     FastcgiRequest holder(settings.listen_fd);
     FCGX_Request& request = holder.get();
+    // A body without a declared length (no server we support sends one) is read to its end, which FastCGI
+    // marks; an over-limit body is not read at all.
+    BodyLimits body_limits;
+    body_limits.max_body_bytes = settings.max_body_bytes;
     // Reused for every request of this thread, so that their storage is allocated once.
     http::Request http_request;
     std::string body;
     std::string output;
     for (;;) {
         // libfcgi serves a connection the web server keeps open (nginx fastcgi_keep_conn) with the thread
-        // that accepted it: this thread waits for that connection's next request, and must not hold the
-        // accept lock meanwhile, or one idle kept connection would stop every other thread from accepting.
-        bool keeping = request.ipcFd >= 0 && request.keepConnection != 0;
+        // that accepted it: this thread waits for that connection's next request.
+        const bool keeping = request.ipcFd >= 0 && request.keepConnection != 0;
         if (keeping && !kept_connection_ready(request.ipcFd, pool.stopping)) {
             FCGX_Free(&request, 1); // we are stopping: close it, take nothing more
-            keeping = false;
         }
-        int accepted = 0;
-        if (keeping) {
-            // The next request comes on this thread's own connection: reading it holds no lock. If the web
-            // server closed it instead, libfcgi accepts a new connection here, also without the lock,
-            // which Linux allows (concurrent accept() on one socket), and a stop's shutdown() still wakes.
-            accepted = FCGX_Accept_r(&request);
-        } else {
-            // One thread in accept() at a time: the others wait here, where a stop finds them at once.
-            const std::lock_guard lock(pool.accept_mutex);
-            accepted = FCGX_Accept_r(&request);
-        }
+        // No lock around it: FCGX_Accept_r does not return at accept() but only once it has read the
+        // request's BEGIN_REQUEST and PARAMS, so under a lock one peer that connects and then sends nothing
+        // (or half a request head) would keep every other thread from accepting, and the whole pool would
+        // hang on it. Linux hands each connection to one of the threads in accept() on the shared socket,
+        // libfcgi keeps no shared state there, and a stop's shutdown() wakes them all. A stalled peer holds
+        // only the thread that accepted it.
+        const int accepted = FCGX_Accept_r(&request);
         if (accepted < 0) {
             // -22 (EINVAL) is the shutdown() of the listening socket, the normal way out.
             if (accepted == -EINVAL || accepted == -9999 || pool.stopping.load()) {
@@ -147,13 +138,8 @@ void worker(Pool& pool) {
             break;
         }
         fill_request_from_variables(request.envp, http_request);
-        http_request.body_too_large =
-            !read_body(request.in, http_request.content_length, settings.max_body_bytes, body);
-        http_request.body = body;
-        if (http_request.content_length && !http_request.body_too_large &&
-            body.size() != *http_request.content_length) {
-            http_request.body_incomplete = true;
-        }
+        FastcgiStdin stdin_stream(request.in);
+        read_request_body(stdin_stream, body_limits, body, http_request);
         const http::Response response = handler(http_request);
         output.clear();
         http::append_cgi(output, response);

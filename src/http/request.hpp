@@ -19,6 +19,10 @@ struct Request {
     /// The declared body size, when the server sent one.
     std::optional<std::size_t> content_length;
     std::string_view remote_addr;
+    /// The user the web server authenticated (REMOTE_USER); empty when no authentication ran. A client
+    /// cannot set it with a header (headers arrive as HTTP_* variables), but nginx's fastcgi_params
+    /// passes the unchecked Basic user name where no auth_basic runs: see nginx/sdksign-unix.conf.in.
+    std::string_view remote_user;
     std::string_view body;
     /// The gateway stopped reading because the body is larger than the configured limit.
     bool body_too_large = false;

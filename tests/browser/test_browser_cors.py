@@ -119,6 +119,11 @@ def main():
                              [] if cors_line else [f"console: {found.get('console')}"])
         logs = "".join(dep.all_logs() for dep in deployments)
         report.check("no log contains the secret", ["THE SECRET APPEARS IN A LOG"] if secret in logs else [])
+        # Each deployment stopped first, so that the sdksign processes have exited and written any leak report.
+        for dep in deployments:
+            dep.stop_gracefully()
+        report.check("no sanitizer report in nginx's log or sdksign's stderr",
+                     [p for dep in deployments for p in dep.sanitizer_problems()])
     finally:
         for dep in deployments:
             dep.remove()

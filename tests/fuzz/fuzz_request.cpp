@@ -4,14 +4,17 @@
 // The property checked for every input: the response is a well-formed HTTP response (a known status with a
 // reason phrase, header values without line breaks), its body is a JSON object holding either "signature" or
 // "errors", no status is 5xx (credentials are available here, so not even the documented 503), and the
-// secret appears nowhere in it (unless the request itself carried that text to be echoed). A violation
-// aborts, which libFuzzer reports as a crash with the input.
-#include "app/clock.hpp"
+// secret appears nowhere in it (unless the request itself carried that text to be echoed). The access policy
+// (origin check, REMOTE_USER, bearer token, meeting allow-list) is chosen by the fuzzer too, and a signature
+// must only come out when the policy admits the request: the right bearer token, a user where one is
+// required, a meeting number on the list. A violation aborts, which libFuzzer reports as a crash with the
+// input.
 #include "app/router.hpp"
 #include "app/settings.hpp"
-#include "credentials/credential.hpp"
-#include "credentials/credential_source.hpp"
+#include "fixed_services.hpp"
+#include "fuzz_support.hpp"
 #include "http/response.hpp"
+#include "signing/base64url.hpp"
 #include "signing/token_signer.hpp"
 
 #include <rapidjson/document.h>
@@ -28,33 +31,70 @@
 namespace {
 
 constexpr std::string_view secret = "fuzz-secret-never-in-a-response-7Qz";
+constexpr std::string_view bearer_token = "fuzz-bearer-token-0123456789abcdef";
 
-class FixedClock final : public sdksign::app::Clock {
-public:
-    [[nodiscard]] std::int64_t now_seconds() const override { return 1700000000; }
+using sdksign::fuzz::FixedClock;
+using sdksign::fuzz::FixedCredentials;
+using sdksign::fuzz::violated;
+
+/// What the policy must have seen in a request that got a signature.
+struct Admission {
+    bool bearer_required = false;
+    bool bearer_presented = false;
+    bool user_required_for_all = false;
+    bool user_required_for_hosts = false;
+    bool has_user = false;
+    bool meeting_list = false;
 };
 
-class FixedCredentials final : public sdksign::credentials::CredentialSource {
-public:
-    FixedCredentials()
-        : credential_(sdksign::credentials::make_credential(
-              "fuzzKEY", Botan::secure_vector<std::uint8_t>(secret.begin(), secret.end()))) { }
-    [[nodiscard]] sdksign::credentials::CredentialPtr current(std::string_view /*name*/) const override {
-        return credential_;
+/// The JWT payload of a signature, decoded.
+std::string payload_of(std::string_view token) {
+    const auto first = token.find('.');
+    const auto last = token.rfind('.');
+    if (first == std::string_view::npos || last == first) {
+        violated("a signature that is not a JWT");
     }
+    const auto payload = sdksign::signing::decode_base64url(token.substr(first + 1, last - first - 1));
+    if (!payload) {
+        violated("a JWT payload that is not base64url");
+    }
+    return *payload;
+}
 
-private:
-    sdksign::credentials::CredentialPtr credential_;
-};
-
-[[noreturn]] void violated(const char* what) {
-    std::fprintf(stderr, "property violated: %s\n", what);
-    std::abort();
+void check_admission(const rapidjson::Document& body, const Admission& admission) {
+    if (admission.bearer_required && !admission.bearer_presented) {
+        violated("a signature without the bearer token");
+    }
+    if (admission.user_required_for_all && !admission.has_user) {
+        violated("a signature without the required user");
+    }
+    const std::string payload = payload_of(body["signature"].GetString());
+    if (admission.user_required_for_hosts && !admission.has_user &&
+        payload.find(R"("role":1)") != std::string::npos) {
+        violated("a host token without the required user");
+    }
+    if (admission.meeting_list) {
+        // The allow-list is the prefix 1234*, leading zeros not counting.
+        const auto mn = payload.find(R"("mn":)");
+        if (mn == std::string::npos) {
+            violated("a token for every meeting while there is an allow-list");
+        }
+        auto digits = std::string_view(payload).substr(mn + 5);
+        if (!digits.empty() && digits.front() == '"') {
+            digits.remove_prefix(1);
+        }
+        while (digits.size() > 1 && digits.front() == '0') {
+            digits.remove_prefix(1);
+        }
+        if (!digits.starts_with("1234")) {
+            violated("a token for a meeting off the allow-list");
+        }
+    }
 }
 
 /// `echoes_secret`: the request itself carried the secret's text, which a response may legitimately echo
 /// (an allowed Origin, requested header names); only then is the secret allowed in the response.
-void check_response(const sdksign::http::Response& response, bool echoes_secret) {
+void check_response(const sdksign::http::Response& response, bool echoes_secret, const Admission& admission) {
     if (sdksign::http::reason_phrase(response.status) == "Unknown") {
         violated("a status without a reason phrase");
     }
@@ -66,12 +106,18 @@ void check_response(const sdksign::http::Response& response, bool echoes_secret)
             value.find_first_of("\r\n") != std::string::npos) {
             violated("a line break in a header");
         }
-        if (!echoes_secret && value.find(secret) != std::string::npos) {
-            violated("the secret in a header");
+        if (!echoes_secret &&
+            (value.find(secret) != std::string::npos || value.find(bearer_token) != std::string::npos)) {
+            violated("the secret or the bearer token in a header");
         }
     }
-    if (!echoes_secret && response.body.find(secret) != std::string::npos) {
-        violated("the secret in the body");
+    if (!echoes_secret &&
+        (response.body.find(secret) != std::string::npos ||
+         response.body.find(bearer_token) != std::string::npos)) {
+        violated("the secret or the bearer token in the body");
+    }
+    if (response.status == 401 && response.find_header("WWW-Authenticate") == nullptr) {
+        violated("a 401 without WWW-Authenticate");
     }
     if (response.status == 204) {
         if (!response.body.empty()) {
@@ -93,13 +139,16 @@ void check_response(const sdksign::http::Response& response, bool echoes_secret)
     if (signature && response.status != 200) {
         violated("a signature with a status other than 200");
     }
+    if (signature) {
+        check_admission(body, admission);
+    }
 }
 
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const FixedClock clock;
-    static const FixedCredentials credentials;
+    static const FixedCredentials credentials(secret);
     static sdksign::signing::TokenSigner signer;
     static const std::array<std::string_view, 8> methods{"POST", "GET",    "HEAD",  "OPTIONS",
                                                          "PUT",  "DELETE", "PATCH", ""};
@@ -115,7 +164,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     settings.max_body_bytes = input.ConsumeIntegralInRange<std::size_t>(1, 4096);
     if (input.ConsumeBool()) {
         settings.allowed_origins = {"https://app.example.com"};
+        settings.access.origin_check =
+            input.PickValueInArray({sdksign::app::OriginCheck::off, sdksign::app::OriginCheck::reject,
+                                    sdksign::app::OriginCheck::strict});
     }
+    static const auto bearer_digest = sdksign::app::bearer_token_digest(bearer_token);
+    Admission admission;
+    settings.access.require_user =
+        input.PickValueInArray({sdksign::app::UserRequirement::none, sdksign::app::UserRequirement::host,
+                                sdksign::app::UserRequirement::all});
+    admission.user_required_for_all = settings.access.require_user == sdksign::app::UserRequirement::all;
+    admission.user_required_for_hosts = settings.access.require_user == sdksign::app::UserRequirement::host;
+    if (input.ConsumeBool()) {
+        settings.access.bearer_token_digest = bearer_digest;
+        admission.bearer_required = true;
+    }
+    if (input.ConsumeBool()) {
+        settings.access.allowed_meetings = {{"1234", true}};
+        admission.meeting_list = true;
+    }
+    const std::string remote_user = input.ConsumeBool() ? std::string() : input.ConsumeRandomLengthString(16);
+    admission.has_user = !remote_user.empty();
+    const std::string authorization =
+        input.ConsumeBool() ? "Bearer " + std::string(bearer_token) : input.ConsumeRandomLengthString(64);
     const std::string method = input.ConsumeBool() ? std::string(input.PickValueInArray(methods))
                                                    : input.ConsumeRandomLengthString(16);
     const std::string path = input.ConsumeBool() ? std::string(input.ConsumeBool() ? "/" : "/health")
@@ -131,7 +202,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     sdksign::http::Request request;
     request.method = method;
     request.path = path;
-    request.headers = {{"ORIGIN", origin}, {"ACCESS_CONTROL_REQUEST_HEADERS", requested_headers}};
+    request.headers = {{"ORIGIN", origin},
+                       {"ACCESS_CONTROL_REQUEST_HEADERS", requested_headers},
+                       {"AUTHORIZATION", authorization}};
+    request.remote_user = remote_user;
+    // Necessary for a signature whatever the scheme's spelling: the token itself was presented.
+    admission.bearer_presented = authorization.find(bearer_token) != std::string::npos;
     if (has_content_type) {
         request.content_type = content_type;
     }
@@ -142,6 +218,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     sdksign::app::Services services{settings, clock, credentials, signer};
     const std::string_view whole(reinterpret_cast<const char*>(data), size);
-    check_response(sdksign::app::route(request, services), whole.find(secret) != std::string_view::npos);
+    const bool echoes =
+        whole.find(secret) != std::string_view::npos || whole.find(bearer_token) != std::string_view::npos;
+    check_response(sdksign::app::route(request, services), echoes, admission);
     return 0;
 }

@@ -23,6 +23,7 @@ import tempfile
 import time
 
 import run_table
+import sanitizers
 
 WEB_USER = "www-data"
 MOUNT = "/zoom/signature"
@@ -44,10 +45,13 @@ def find_program(name, *dirs):
     return None
 
 
-def fill(template_path, values, out_path, mode=0o644):
-    """Writes the template with each @NAME@ replaced; fails when a placeholder is left over."""
+def fill(template_path, values, out_path, mode=0o644, edit=None):
+    """Writes the template (after edit(text), when given) with each @NAME@ replaced; fails when a
+    placeholder is left over."""
     with open(template_path, encoding="utf-8") as f:
         text = f.read()
+    if edit is not None:
+        text = edit(text)
     for name, value in values.items():
         text = text.replace("@" + name + "@", value)
     leftover = [part for part in text.split("@")[1::2] if part.isupper() and " " not in part]
@@ -92,7 +96,21 @@ def wait_for(predicate, timeout_s, step=0.05):
 class Deployment:
     """One server with sdksign behind it. start() / stop_gracefully() / cleanup(); url(path) for requests."""
 
-    def __init__(self, target, source_root, sdksign, plugin_dir, key, secret, sdksign_conf=""):
+    def __init__(self, target, source_root, sdksign, plugin_dir, key, secret, sdksign_conf="", files=None,
+                 edit_shipped=None, server_conf=""):
+        """sdksign_conf: the text of sdksign.conf. The optional rest, for tests of settings that need more
+        than the shipped files as they are (their defaults change nothing):
+          files         {path relative to the root: (text, mode)}: more files, written before sdksign.conf,
+                        owned by root with the web server's group, so that mode 0640 lets the server and
+                        sdksign (which runs as its user) read them and nobody else;
+          edit_shipped  edit_shipped(relative path, text) -> text, applied to every shipped file this
+                        deployment reads before its placeholders are filled (to enable a commented example);
+          server_conf   more lines for the server's own configuration: Apache before the shipped file is
+                        included (LoadModule), lighttpd before the modules that file depends on (what
+                        lighty-enable-mod enables, such as 05-auth.conf, comes before 10-fastcgi.conf),
+                        nginx in the server block.
+        @NAME@ placeholders (the values below: SDKSIGN_CONF_DIR...) are filled in sdksign_conf and server_conf.
+        """
         self.target = target
         self.server = target.split("-")[0]
         self.variant = target.split("-", 1)[1]
@@ -113,7 +131,6 @@ class Deployment:
         shutil.copy2(os.path.join(plugin_dir, "env.so"), os.path.join(self.root, "lib", "sdksign", "env.so"))
         for path in (self.sdksign, os.path.join(self.root, "lib", "sdksign", "env.so")):
             os.chmod(path, 0o755)
-        write(os.path.join(self.root, "etc", "sdksign.conf"), sdksign_conf)
         self.socket_path = os.path.join(self.root, "run", "sdksign.sock")
         self.values = {
             "SDKSIGN_BIN": self.sdksign,
@@ -122,6 +139,14 @@ class Deployment:
             "SDKSIGN_SOCKET": self.socket_path,
             "SDKSIGN_LIGHTTPD_SOCKET_DIR": os.path.join(self.root, "lighttpd", "run"),
         }
+        self.edit_shipped = edit_shipped
+        self.server_conf = self.placeholders_filled(server_conf)
+        for relative, (text, mode) in (files or {}).items():
+            path = self.path(relative)
+            os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+            write(path, text, mode)
+            os.chown(path, 0, self.web_gid)
+        write(os.path.join(self.root, "etc", "sdksign.conf"), self.placeholders_filled(sdksign_conf))
         self.port = None
         self.server_process = None
 
@@ -136,6 +161,16 @@ class Deployment:
 
     def shipped(self, relative):
         return os.path.join(self.source_root, relative)
+
+    def placeholders_filled(self, text):
+        for name, value in self.values.items():
+            text = text.replace("@" + name + "@", value)
+        return text
+
+    def fill_shipped(self, relative, out_path):
+        """fill() of a shipped template, after the test's edit_shipped when there is one."""
+        edit = None if self.edit_shipped is None else (lambda text: self.edit_shipped(relative, text))
+        return fill(self.shipped(relative), self.values, out_path, edit=edit)
 
     def env(self, extra=None):
         env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
@@ -201,6 +236,7 @@ class Deployment:
             "    Require all granted",
             "</Directory>",
         ]
+        lines += self.server_conf.splitlines()
         if self.variant == "htaccess":
             lines += self.configure_htaccess()
         else:
@@ -208,7 +244,7 @@ class Deployment:
             write(self.path("etc", "apache-credentials.conf"),
                   f"Define ZOOM_MEETING_SDK_KEY {self.key}\nDefine ZOOM_MEETING_SDK_SECRET {self.secret}\n", 0o600)
             conf = self.path("conf", f"apache-{self.variant}.conf")
-            fill(self.shipped(f"apache/sdksign-{self.variant}.conf.in"), self.values, conf)
+            self.fill_shipped(f"apache/sdksign-{self.variant}.conf.in", conf)
             lines.append(f'Include "{conf}"')
         self.config_file = os.path.join(apache, "httpd.conf")
         write(self.config_file, "\n".join(lines) + "\n")
@@ -227,6 +263,8 @@ class Deployment:
             text = f.read()
         # The only edit the example asks for: the user's credentials.
         text = text.replace("your-sdk-key", self.key).replace("your-sdk-secret", self.secret)
+        if self.edit_shipped is not None:
+            text = self.edit_shipped("apache/htaccess.example", text)
         write(os.path.join(upload, ".htaccess"), text)
         self.mount = "/zoom/sdksign"
         return [
@@ -246,8 +284,7 @@ class Deployment:
         for path in (lighttpd, os.path.join(lighttpd, "run")):
             os.chown(path, self.web_uid, self.web_gid)
         conf = self.path("conf", f"lighttpd-{self.variant}.conf")
-        shipped = self.shipped(f"lighttpd/50-sdksign-{self.variant}.conf.in")
-        text = fill(shipped, self.values, conf)
+        text = self.fill_shipped(f"lighttpd/50-sdksign-{self.variant}.conf.in", conf)
         # The modules the file's "depends:" line names, enabled the Debian way (conf-available/NN-name.conf).
         depends = text.split("-*- depends:", 1)[1].split("-*-", 1)[0]
         module_confs = {"fastcgi": "10-fastcgi.conf", "cgi": "10-cgi.conf", "setenv": "05-setenv.conf"}
@@ -264,7 +301,7 @@ class Deployment:
             'server.bind = "127.0.0.1"',
             f"server.port = {self.port}",
             'server.feature-flags += ("server.graceful-shutdown-timeout" => 5)',
-        ] + includes + [f'include "{conf}"']
+        ] + self.server_conf.splitlines() + includes + [f'include "{conf}"']
         self.config_file = os.path.join(lighttpd, "lighttpd.conf")
         write(self.config_file, "\n".join(lines) + "\n")
         self.server_argv = [find_program("lighttpd"), "-D", "-f", self.config_file]
@@ -275,7 +312,7 @@ class Deployment:
         for sub in ("body", "fastcgi", "proxy", "uwsgi", "scgi"):
             os.makedirs(os.path.join(nginx, "tmp", sub), exist_ok=True)
         snippet = self.path("conf", f"nginx-{self.variant}.conf")
-        text = fill(self.shipped(f"nginx/sdksign-{self.variant}.conf.in"), self.values, snippet)
+        text = self.fill_shipped(f"nginx/sdksign-{self.variant}.conf.in", snippet)
         if self.variant == "tcp":
             self.tcp_port = run_table.free_port()
             text = text.replace("127.0.0.1:9000", f"127.0.0.1:{self.tcp_port}")
@@ -294,6 +331,7 @@ class Deployment:
             f"        listen 127.0.0.1:{self.port};",
             "        server_name localhost;",
             f"        include {snippet};",
+        ] + [f"        {line}" for line in self.server_conf.splitlines()] + [
             "    }",
             "}",
         ]
@@ -322,6 +360,7 @@ class Deployment:
         argv, environment = self.listen_service_argv()
         env = self.env(environment)
         env.update(self.credentials_env())  # EnvironmentFile=credentials.env
+        env.update(sanitizers.environment())  # only read by a sanitized build
         process = self.popen("sdksign", argv, env, user=WEB_USER)
         if self.target == "nginx-tcp":
             address = ("127.0.0.1", self.tcp_port)
@@ -391,6 +430,12 @@ class Deployment:
 
     def scrub(self, text):
         return text.replace(self.secret, "<test secret>")
+
+    def sanitizer_problems(self):
+        """Sanitizer reports (sanitizers.py) in every log of this deployment: the server's error log, which
+        holds the stderr of the sdksign processes it spawned, and the output of the ones started here. Ask
+        after the stop, when every sdksign process has exited: a leak is reported at exit."""
+        return sanitizers.problems(self.all_logs(), f"the logs of {self.target}")
 
     def stop_signal(self):
         """The graceful stop of each server's Debian service unit: apache2.service runs `apachectl

@@ -39,14 +39,34 @@ def connect(address, timeout=5.0):
     return sock
 
 
-def begin(sock, params, request_id=1):
-    """Sends BEGIN_REQUEST and all PARAMS, leaving STDIN for later (to hold a request in flight)."""
+FCGI_KEEP_CONN = 1
+
+
+def begin(sock, params, request_id=1, keep_conn=False):
+    """Sends BEGIN_REQUEST and all PARAMS, leaving STDIN for later (to hold a request in flight). With
+    keep_conn, the application keeps the connection open for the next request, as nginx's fastcgi_keep_conn."""
     payload = encode_params(params)
-    data = _record(BEGIN_REQUEST, request_id, struct.pack(">HB5x", RESPONDER, 0))
+    flags = FCGI_KEEP_CONN if keep_conn else 0
+    data = _record(BEGIN_REQUEST, request_id, struct.pack(">HB5x", RESPONDER, flags))
     for start in range(0, len(payload), 65535):
         data += _record(PARAMS, request_id, payload[start:start + 65535])
     data += _record(PARAMS, request_id)
     sock.sendall(data)
+
+
+def record(kind, request_id=1, content=b""):
+    """One FastCGI record as bytes (kind: BEGIN_REQUEST, PARAMS, STDIN...), for tests that send a request
+    piece by piece: a head or a body trickled byte by byte, a record cut in the middle."""
+    return _record(kind, request_id, content)
+
+
+def request_head(params, request_id=1):
+    """The bytes begin() sends (BEGIN_REQUEST, PARAMS, the empty PARAMS record), without keep_conn."""
+    payload = encode_params(params)
+    data = _record(BEGIN_REQUEST, request_id, struct.pack(">HB5x", RESPONDER, 0))
+    for start in range(0, len(payload), 65535):
+        data += _record(PARAMS, request_id, payload[start:start + 65535])
+    return data + _record(PARAMS, request_id)
 
 
 def send_body(sock, body, request_id=1):

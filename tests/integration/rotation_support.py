@@ -22,7 +22,15 @@ import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import sanitizers  # noqa: E402
+
 SIGN_BODY = b'{"meetingNumber":"123456789","role":0}'
+# How long a stop waits for the sdksign processes lighttpd spawned to exit after lighttpd itself (they finish
+# their requests in flight, and a sanitized build checks for leaks at exit, which must not be cut short).
+CHILDREN_EXIT_TIMEOUT_S = 15.0
+# Every Lighttpd started in this process, so that Report.finish can check all their logs for sanitizer reports.
+_servers = []
 
 
 class Report:
@@ -47,6 +55,15 @@ class Report:
             print(self.scrub(f"ok   {name}" + (f" ({detail})" if detail else "")), flush=True)
 
     def finish(self):
+        # Whatever test used them: each lighttpd of this process is stopped now if it still runs, and the
+        # logs of all are checked for sanitizer reports of the sdksign processes they spawned.
+        if _servers:
+            found = []
+            for server in _servers:
+                server.stop()
+                found += server.sanitizer_problems()
+            self.check(f"no sanitizer report in the log of lighttpd and the sdksign processes it spawned "
+                       f"({len(_servers)} lighttpd run(s))", found)
         print(f"{self.passed} passed, {self.failed} failed", flush=True)
         return 0 if self.failed == 0 else 1
 
@@ -125,6 +142,8 @@ class Lighttpd:
         os.chmod(self.config_path, 0o600)
         self.process = None
         self.port = None
+        self._sanitizer_problems = None  # set when the log is removed
+        _servers.append(self)
         conf = os.path.join(source_root, "lighttpd", "sdksign-serve.conf")
         for _attempt in range(3):
             self.port = free_port()
@@ -166,24 +185,59 @@ class Lighttpd:
     def log(self):
         return read_text(self.log_path)
 
-    def close(self, remove=True):
-        if self.process is not None and self.process.poll() is None:
+    def stop(self):
+        """Stops lighttpd with SIGTERM and waits (bounded) for the sdksign processes it spawned, which stay in
+        its process group, to exit on the SIGTERM lighttpd sends them; then kills whatever is left. The log
+        stays; stopping again does nothing."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
-        if self.process is not None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+        pgid = self.process.pid
+        deadline = time.monotonic() + CHILDREN_EXIT_TIMEOUT_S
+        while time.monotonic() < deadline and _group_alive(pgid):
+            time.sleep(0.05)
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def sanitizer_problems(self):
+        """Sanitizer reports (sanitizers.py) in the log, which holds the stderr of lighttpd and of the sdksign
+        processes it spawned. Complete only after stop()."""
+        if self._sanitizer_problems is not None:
+            return self._sanitizer_problems
+        return sanitizers.problems(self.log(), "lighttpd's log")
+
+    def close(self, remove=True):
+        self.stop()
         if remove:
+            self._sanitizer_problems = self.sanitizer_problems()
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _group_alive(pgid):
+    """True while a process of the group `pgid` is running (zombies excluded)."""
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                text = f.read().decode("ascii", "replace")
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            return True
+    return False
 
 
 class Load:

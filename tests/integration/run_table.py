@@ -13,7 +13,9 @@ Targets:
 
 Both targets answer the same table, so they must agree. The credentials are a test key and a random test secret
 (with a non-ASCII character, so that "the HMAC key is the secret's UTF-8 bytes" is checked too); no response,
-sdksign stderr or lighttpd log may contain the secret, and nothing this script prints does.
+sdksign stderr or lighttpd log may contain the secret, and nothing this script prints does. Neither may hold a
+sanitizer report (sanitizers.py: in a build with -Db_sanitize=address,undefined, sdksign's memory errors,
+undefined behaviour and leaks at exit end up there, not in an exit status this script sees).
 
 The table (requests.json): "settings" (max_body_bytes, given to sdksign as SDKSIGN_MAX_BODY_BYTES),
 "default_headers" (expected on every response unless a case overrides them; null = must be absent) and "cases",
@@ -52,6 +54,9 @@ import sys
 import tempfile
 import time
 import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import sanitizers  # noqa: E402
 
 TEST_KEY = "sdksign-integration-key"
 JWT_HEADER_SEGMENT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"  # {"alg":"HS256","typ":"JWT"}
@@ -450,6 +455,9 @@ def run_lighttpd(args, table, report, secret):
         log_text = read_text(log_path)
         report.check("[lighttpd] the error log does not contain the secret",
                      ["THE SECRET APPEARS IN THE LIGHTTPD LOG"] if secret in log_text else [])
+        # Read after every sdksign process has exited, so a leak report written at exit is in it.
+        report.check("[lighttpd] no sanitizer report in the error log (lighttpd's and sdksign's stderr)",
+                     sanitizers.problems(log_text, "lighttpd's log"))
         if report.failed:
             print("--- lighttpd log (stderr of lighttpd and sdksign) ---\n" + report.scrub(log_text[-4000:]),
                   flush=True)
@@ -521,6 +529,7 @@ def cgi_environment(args, table, case, body, secret):
         "ZOOM_MEETING_SDK_KEY": TEST_KEY,
         "ZOOM_MEETING_SDK_SECRET": secret,
     }
+    env.update(sanitizers.environment())
     if body or case["method"] in ("POST", "PUT", "PATCH"):  # as http.client sends Content-Length: 0
         env["CONTENT_LENGTH"] = str(len(body))
     for name, value in case.get("headers", {}).items():
@@ -590,6 +599,8 @@ def run_cgi(args, table, report, secret):
     report.check("[cgi] every Status: header has a reason phrase", reason_problems)
     report.check("[cgi] no stderr output contains the secret",
                  ["THE SECRET APPEARS IN SDKSIGN'S STDERR"] if any(secret in t for t in stderr_texts) else [])
+    report.check("[cgi] no sanitizer report in sdksign's stderr",
+                 sanitizers.problems("\n".join(stderr_texts), "sdksign's stderr"))
 
 
 # ------------------------------------------------------------------------------------------------------ main

@@ -19,7 +19,8 @@ Checks, in order:
     the server's own limit is refused by the server, never signed;
   - the server's graceful stop (as its Debian unit does it) with a request in flight: the request completes
     with a valid token, the server (and sdksign.service after it) stops within a few seconds, no sdksign
-    process is left, and no log mentions a forced kill; no log contains the secret.
+    process is left, and no log mentions a forced kill; no log contains the secret;
+  - no log and no stderr of sdksign holds a sanitizer report (sanitizers.py; only a sanitized build writes one).
 
 Prints one line per check, then "N passed, M failed"; exits 1 on any failure.
 """
@@ -37,6 +38,7 @@ import types
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import deploy_servers  # noqa: E402
 import run_table  # noqa: E402
+import sanitizers  # noqa: E402
 
 HEADERS_THAT_MATTER = ["Access-Control-Allow-Origin", "Access-Control-Allow-Methods",
                        "Access-Control-Allow-Headers", "Access-Control-Max-Age", "Vary", "Content-Type",
@@ -73,12 +75,14 @@ def normalized(result):
     return status, picked, document
 
 
-def reference_answers(args, table, secret):
-    """Every case answered by the build's sdksign run directly as CGI (no web server in between)."""
+def reference_answers(args, table, secret, stderr_texts=None):
+    """Every case answered by the build's sdksign run directly as CGI (no web server in between); the stderr
+    of each run is appended to `stderr_texts` when given."""
     cgi_args = types.SimpleNamespace(sdksign=args.sdksign, plugin_dir=args.plugin_dir)
     answers = {}
     for case in table["cases"]:
-        result, _problems = run_table.run_cgi_case(cgi_args, table, case, secret, [])
+        result, _problems = run_table.run_cgi_case(cgi_args, table, case, secret,
+                                                   [] if stderr_texts is None else stderr_texts)
         answers[case["name"]] = normalized(result)
     return answers
 
@@ -259,13 +263,18 @@ def main():
         addresses = run_table.listening_addresses(dep.port)
         report.check(f"[{args.target}] listens on 127.0.0.1 only",
                      [] if addresses == ["127.0.0.1"] else [f"listening on {addresses}"])
-        reference = reference_answers(args, table, secret)
+        reference_stderr = []
+        reference = reference_answers(args, table, secret, reference_stderr)
         run_table_through(dep, table, report, secret, reference)
         check_body_limits(dep, table, report)
         check_stop(dep, report, secret)
         logs = dep.all_logs()
         report.check(f"[{args.target}] no log contains the secret",
                      ["THE SECRET APPEARS IN A LOG"] if secret in logs else [])
+        # After the stop: every sdksign process has exited, so its leak check at exit has been written.
+        report.check(f"[{args.target}] no sanitizer report in the server's log or sdksign's stderr",
+                     dep.sanitizer_problems() +
+                     sanitizers.problems("\n".join(reference_stderr), "the stderr of sdksign as plain CGI"))
         if report.failed:
             print(f"--- {args.target} logs ---\n" + report.scrub(logs[-6000:]), flush=True)
     finally:

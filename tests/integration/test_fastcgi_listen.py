@@ -20,10 +20,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fcgi_client  # noqa: E402
+import sanitizers  # noqa: E402
 
 KEY = "listen-test-key"
 SECRET = "listen-test-secret-Zq81"
 results = {"passed": 0, "failed": 0}
+# The stderr of every sdksign this test ran to its end, scanned for sanitizer reports at the end.
+stderr_texts = []
 
 
 def check(name, condition, detail=""):
@@ -43,9 +46,17 @@ def free_port():
 
 def environment(**extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SDKSIGN_", "ZOOM_"))}
+    env.update(sanitizers.environment())
     env.update(ZOOM_MEETING_SDK_KEY=KEY, ZOOM_MEETING_SDK_SECRET=SECRET)
     env.update(extra)
     return env
+
+
+def stop(process):
+    """SIGTERM, the exit, and its stderr kept for the sanitizer check (a leak is reported at exit)."""
+    process.terminate()
+    process.wait(5)
+    stderr_texts.append(process.stderr.read().decode(errors="replace"))
 
 
 def start(args, listen, env=None):
@@ -87,8 +98,7 @@ def test_serves_tcp_and_unix(tmp):
         check("tcp: token verifies with the secret", ok)
         check("tcp: claims as the sample", list(claims) == ["appKey", "sdkKey", "mn", "role", "iat", "exp", "tokenExp"])
     finally:
-        process.terminate()
-        process.wait(5)
+        stop(process)
     path = os.path.join(tmp, "sdksign.sock")
     process, address = start(["--socket-mode", "0600"], path)
     try:
@@ -101,17 +111,16 @@ def test_serves_tcp_and_unix(tmp):
                                 env=environment(), stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
         check("unix: a live socket is not taken over", second.returncode != 0 and
               b"another process" in second.stderr, second.stderr.decode(errors="replace"))
+        stderr_texts.append(second.stderr.decode(errors="replace"))
     finally:
-        process.terminate()
-        process.wait(5)
+        stop(process)
     # The socket file left by a dead instance is replaced, not an error.
     process, address = start([], path)
     process.kill()
     process.wait(5)
     process, address = start([], path)
     check("unix: a stale socket file is replaced", sign_request(address)[0] == 200)
-    process.terminate()
-    process.wait(5)
+    stop(process)
 
 
 def test_graceful_stop(sig):
@@ -146,6 +155,7 @@ def test_graceful_stop(sig):
     elapsed = time.monotonic() - signalled
     check(f"{name}: exits 0 within 2 s", code == 0 and elapsed < 2.0, f"code {code}, {elapsed:.2f} s")
     stderr = process.stderr.read().decode(errors="replace")
+    stderr_texts.append(stderr)
     check(f"{name}: the secret is not in the log", SECRET not in stderr)
 
 
@@ -160,11 +170,13 @@ def test_idle_stop():
         code = "hung"
     check("idle: SIGTERM with 8 idle workers exits 0 quickly", code == 0 and time.monotonic() - started < 2.0,
           f"code {code}")
+    stderr_texts.append(process.stderr.read().decode(errors="replace"))
 
 
 def run_start_error(name, args, env, fragment):
     completed = subprocess.run([ARGS.sdksign, *args], env=env, stdin=subprocess.DEVNULL, capture_output=True,
                                timeout=10)
+    stderr_texts.append(completed.stderr.decode(errors="replace"))
     lines = completed.stderr.decode(errors="replace").strip().splitlines()
     check(f"start-up error, {name}: exit code non-zero, one line naming the cause",
           completed.returncode != 0 and len(lines) == 1 and fragment in lines[0], f"{completed.returncode} {lines}")
@@ -197,6 +209,8 @@ def main():
         test_graceful_stop(sig)
     test_idle_stop()
     test_start_errors()
+    found = sanitizers.problems("\n".join(stderr_texts), "sdksign's stderr")
+    check("no sanitizer report in the stderr of any sdksign run", not found, "; ".join(found))
     print(f"{results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0
 

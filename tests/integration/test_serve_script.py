@@ -26,6 +26,7 @@ sys.dont_write_bytecode = True  # importing run_table must not leave __pycache__
 from run_table import (Report, children_of, exe_of, free_port, group_members, http_request, kill_group,
                        listening_addresses, read_text, short_temp_dir, verify_signature, wait_gone,
                        wait_until_serving)
+import sanitizers  # noqa: E402
 
 STOP_TIMEOUT_S = 5.0
 README_BODY = b'{"meetingNumber":"123456789","role":0}'
@@ -198,6 +199,9 @@ def main():
                 outputs.append(read_text(out_path) + read_text(err_path))
         report.check("no output contains the secret",
                      ["THE SECRET APPEARS IN THE OUTPUT"] if any(secret in text for text in outputs) else [])
+        # The output of scripts/serve holds lighttpd's stderr, which the sdksign processes it spawned inherit.
+        report.check("no sanitizer report in the output (lighttpd's and sdksign's stderr)",
+                     sanitizers.problems("\n".join(outputs), "the output of scripts/serve"))
         if report.failed:
             print("--- output of the last scripts/serve run ---\n" + report.scrub(outputs[-1][-4000:]), flush=True)
     finally:

@@ -82,6 +82,20 @@ BOOST_AUTO_TEST_CASE(first_occurrence_wins) {
     BOOST_TEST(request.remote_addr == "192.0.2.1");
 }
 
+BOOST_AUTO_TEST_CASE(remote_user_comes_only_from_the_server) {
+    // REMOTE_USER is what the web server's authentication set; a client's "Remote-User" header arrives as
+    // HTTP_REMOTE_USER and must stay a header. The first REMOTE_USER wins, like every other variable.
+    const std::array<const char*, 4> variables{"HTTP_REMOTE_USER=mallory", "REMOTE_USER=ann",
+                                               "REMOTE_USER=bob", nullptr};
+    const auto request = request_from_variables(variables.data());
+    BOOST_TEST(request.remote_user == "ann");
+    BOOST_TEST(request.header("Remote-User") == "mallory");
+    const std::array<const char*, 2> forged{"HTTP_REMOTE_USER=mallory", nullptr};
+    BOOST_TEST(request_from_variables(forged.data()).remote_user.empty());
+    const std::array<const char*, 2> nginx_without_auth{"REMOTE_USER=", nullptr};
+    BOOST_TEST(request_from_variables(nginx_without_auth.data()).remote_user.empty());
+}
+
 BOOST_AUTO_TEST_CASE(http_variables_become_headers) {
     const std::array<const char*, 6> variables{
         "HTTP_ORIGIN=https://a.example",
@@ -148,12 +162,13 @@ BOOST_AUTO_TEST_CASE(valid_content_length) {
 }
 
 BOOST_AUTO_TEST_CASE(a_reused_request_keeps_nothing_of_the_previous_one) {
-    const std::array<const char*, 8> first{
+    const std::array<const char*, 9> first{
         "REQUEST_METHOD=POST",
         "PATH_INFO=/health",
         "CONTENT_TYPE=application/json",
         "CONTENT_LENGTH=x",
         "REMOTE_ADDR=192.0.2.1",
+        "REMOTE_USER=ann",
         "HTTP_ORIGIN=https://app.example.com",
         "HTTP_X_A=1",
         nullptr,
@@ -174,6 +189,7 @@ BOOST_AUTO_TEST_CASE(a_reused_request_keeps_nothing_of_the_previous_one) {
     BOOST_TEST(!request.content_type);
     BOOST_TEST(!request.content_length);
     BOOST_TEST(request.remote_addr.empty());
+    BOOST_TEST(request.remote_user.empty());
     BOOST_TEST(request.body.empty());
     BOOST_TEST(!request.body_too_large);
     BOOST_TEST(!request.body_incomplete);

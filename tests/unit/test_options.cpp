@@ -95,6 +95,8 @@ BOOST_AUTO_TEST_CASE(defaults) {
     BOOST_TEST(options.app.max_body_bytes == defaults.max_body_bytes);
     BOOST_TEST(options.app.default_expiration_seconds == defaults.default_expiration_seconds);
     BOOST_TEST((options.log_level == sdksign::log::Level::info));
+    BOOST_TEST((options.core_dumps == sdksign::credentials::CoreDumps::off));
+    BOOST_TEST((parse_options({"--core-dumps=on"}, {}).core_dumps == sdksign::credentials::CoreDumps::on));
     BOOST_TEST(options.config_file == config::default_config_file);
 }
 
@@ -285,6 +287,22 @@ BOOST_AUTO_TEST_CASE(malformed_values_name_the_option_and_the_source) {
         {{"--sign-path=/x", "--health-path=/x"}, {}, "sign-path and health-path are both /x"},
         {{"--log-level=verbose"}, {}, "--log-level: 'verbose' is not one of debug, info, warn, error"},
         {{}, {"SDKSIGN_LISTEN="}, "environment variable SDKSIGN_LISTEN: the address is empty"},
+        {{"--origin-check=on"}, {}, "--origin-check: 'on' is not one of off, reject, strict"},
+        {{"--core-dumps=yes"}, {}, "--core-dumps: 'yes' is not one of off, on"},
+        {{"--origin-check=reject"},
+         {},
+         "--origin-check needs the allowed origins: set cors-origin (every origin would be refused)"},
+        {{"--require-user=hosts"}, {}, "--require-user: 'hosts' is not one of none, host, all"},
+        {{"--allowed-meetings=12,x3"},
+         {},
+         "--allowed-meetings: 'x3' is not a meeting number (digits) or a prefix of one (digits then *)"},
+        {{"--allowed-meetings=*"},
+         {},
+         "--allowed-meetings: '*' is not a meeting number (digits) or a prefix of one (digits then *)"},
+        {{"--allowed-meetings=,"}, {}, "--allowed-meetings: the list of meetings is empty"},
+        {{"--bearer-token-file=/nonexistent/token"},
+         {},
+         "--bearer-token-file: cannot read /nonexistent/token"},
     };
     for (const auto& row : rows) {
         BOOST_TEST_CONTEXT(row.expected) {
@@ -428,6 +446,51 @@ BOOST_AUTO_TEST_CASE(subcommands) {
     BOOST_TEST((parse_options({"sign", "--help"}, {}).command == Command::help));
 }
 
+BOOST_AUTO_TEST_CASE(access_policy_options_reach_their_fields) {
+    using sdksign::app::OriginCheck;
+    using sdksign::app::UserRequirement;
+    const sdksign::app::AccessPolicy defaults;
+    const auto plain = parse_options({}, {});
+    BOOST_TEST((plain.app.access.origin_check == OriginCheck::off));
+    BOOST_TEST((plain.app.access.require_user == UserRequirement::none));
+    BOOST_TEST(plain.app.access.bearer_token_digest.empty());
+    BOOST_TEST(plain.app.access.allowed_meetings.empty());
+    BOOST_TEST((defaults.origin_check == OriginCheck::off));
+
+    const auto set = parse_options({"--cors-origin=https://a.example", "--origin-check=strict",
+                                    "--require-user=host", "--allowed-meetings=85746065432, 0099*"},
+                                   {});
+    BOOST_TEST((set.app.access.origin_check == OriginCheck::strict));
+    BOOST_TEST((set.app.access.require_user == UserRequirement::host));
+    const std::vector<sdksign::app::MeetingRule> rules{{"85746065432", false}, {"99", true}};
+    BOOST_TEST((set.app.access.allowed_meetings == rules));
+    BOOST_TEST(
+        (parse_options({}, {"SDKSIGN_REQUIRE_USER=all"}).app.access.require_user == UserRequirement::all));
+}
+
+BOOST_AUTO_TEST_CASE(bearer_token_file) {
+    const TempDir dir;
+    const std::string token = "Zm9vYmFy-token_0123456789.~+/=";
+    const auto expected = sdksign::app::bearer_token_digest(token);
+    for (const std::string& text : {token, token + "\n", token + "\r\n"}) {
+        const auto file = dir.write("token", text);
+        BOOST_TEST(
+            (parse_options({"--bearer-token-file=" + file}, {}).app.access.bearer_token_digest == expected));
+    }
+    // Refusals say what is wrong with the file, never what it holds.
+    const std::string wrong_shape =
+        " must hold one token of 16 to 4096 characters from A-Z a-z 0-9 -._~+/= (and "
+        "nothing else but a final newline)";
+    for (const std::string& text : {std::string("short-tok3n"), token + " " + token, token + "\n\n",
+                                    "\n" + token, std::string(4097, 'a'), std::string()}) {
+        const auto file = dir.write("bad", text);
+        const auto message = config_error({"--bearer-token-file=" + file}, {});
+        BOOST_TEST(message == "--bearer-token-file: " + file + wrong_shape);
+        BOOST_TEST(!contains(message, "tok3n"));
+        BOOST_TEST(!contains(message, "Zm9v"));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(help_mentions_every_option) {
     const std::vector<sdksign_option_doc> docs{
         {"key-var", "variable holding the SDK key", "ZOOM_MEETING_SDK_KEY"},
@@ -455,6 +518,11 @@ BOOST_AUTO_TEST_CASE(help_mentions_every_option) {
                                           "--sign-path",
                                           "--health-path",
                                           "--log-level",
+                                          "--origin-check",
+                                          "--core-dumps",
+                                          "--require-user",
+                                          "--bearer-token-file",
+                                          "--allowed-meetings",
                                           "env.key-var",
                                           "env.secret-var",
                                           "variable holding the SDK key",

@@ -28,10 +28,11 @@ BOOST_AUTO_TEST_CASE(serialises_status_headers_length_and_body) {
 }
 
 BOOST_AUTO_TEST_CASE(every_status_sent_has_a_reason_phrase) {
-    const std::array<std::pair<int, std::string_view>, 11> phrases{{
+    const std::array<std::pair<int, std::string_view>, 12> phrases{{
         {200, "OK"},
         {204, "No Content"},
         {400, "Bad Request"},
+        {401, "Unauthorized"},
         {403, "Forbidden"},
         {404, "Not Found"},
         {405, "Method Not Allowed"},

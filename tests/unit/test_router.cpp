@@ -129,6 +129,8 @@ struct Case {
     bool body_too_large = false;
     bool body_incomplete = false;
     bool no_credential = false;
+    /// REMOTE_USER, as the web server's authentication sets it.
+    std::string_view remote_user{};
 
     int status = 200;
     std::vector<ExpectedError> errors{};
@@ -158,6 +160,27 @@ void default_3600(Settings& settings) {
 }
 void max_age_600(Settings& settings) {
     settings.cors_max_age_seconds = 600;
+}
+void reject_origins(Settings& settings) {
+    allow_list(settings);
+    settings.access.origin_check = sdksign::app::OriginCheck::reject;
+}
+void strict_origins(Settings& settings) {
+    allow_list(settings);
+    settings.access.origin_check = sdksign::app::OriginCheck::strict;
+}
+void users_for_hosts(Settings& settings) {
+    settings.access.require_user = sdksign::app::UserRequirement::host;
+}
+void users_for_all(Settings& settings) {
+    settings.access.require_user = sdksign::app::UserRequirement::all;
+}
+constexpr std::string_view bearer_token = "s3cr3t-bearer-token-for-the-router-table";
+void bearer(Settings& settings) {
+    settings.access.bearer_token_digest = sdksign::app::bearer_token_digest(bearer_token);
+}
+void two_meetings(Settings& settings) {
+    settings.access.allowed_meetings = {{"85746065432", false}, {"123", true}};
 }
 void other_paths(Settings& settings) {
     settings.sign_path = "/sign";
@@ -303,6 +326,193 @@ std::vector<Case> cases() {
          .payload = native_7200,
          .present = {{"Access-Control-Allow-Origin", "*"}},
          .absent = {"Vary"}},
+        // ---- Access policy (every restriction off by default; see SECURITY.md) ----
+        {.name = "origin-check reject: an allowed Origin is signed",
+         .body = "{}",
+         .headers = {{"ORIGIN", allowed_origin}},
+         .settings = reject_origins,
+         .payload = native_7200,
+         .present = {{"Access-Control-Allow-Origin", allowed_origin}}},
+        {.name = "origin-check reject: another Origin is refused with 403",
+         .body = "{}",
+         .headers = {{"ORIGIN", "https://evil.example"}},
+         .settings = reject_origins,
+         .status = 403,
+         .errors = {{"Origin", "This origin may not request signatures"}},
+         .absent = no_cors_origin},
+        {.name = "origin-check reject: the Origin is matched exactly (case, port)",
+         .body = "{}",
+         .headers = {{"ORIGIN", "https://app.example.com:443"}},
+         .settings = reject_origins,
+         .status = 403,
+         .errors = {{"Origin", "This origin may not request signatures"}}},
+        {.name = "origin-check reject: no Origin (not a browser) is signed",
+         .body = "{}",
+         .settings = reject_origins,
+         .payload = native_7200},
+        {.name = "origin-check reject: a preflight from another Origin is refused",
+         .method = "OPTIONS",
+         .content_type = std::nullopt,
+         .headers = {{"ORIGIN", "https://evil.example"}, {"ACCESS_CONTROL_REQUEST_METHOD", "POST"}},
+         .settings = reject_origins,
+         .status = 403,
+         .errors = {{"Origin", "This origin may not request signatures"}},
+         .absent = no_cors_origin},
+        {.name = "origin-check reject: a preflight from the allowed Origin",
+         .method = "OPTIONS",
+         .content_type = std::nullopt,
+         .headers = {{"ORIGIN", allowed_origin}, {"ACCESS_CONTROL_REQUEST_METHOD", "POST"}},
+         .settings = reject_origins,
+         .status = 204,
+         .present = {{"Access-Control-Allow-Origin", allowed_origin}}},
+        {.name = "origin-check strict: no Origin is refused",
+         .body = "{}",
+         .settings = strict_origins,
+         .status = 403,
+         .errors = {{"Origin",
+                     "This endpoint only answers browsers on the sites it serves (no Origin header)"}}},
+        {.name = "origin-check strict: the allowed Origin is signed",
+         .body = R"({"meetingNumber":"1","role":0})",
+         .headers = {{"ORIGIN", allowed_origin}},
+         .settings = strict_origins,
+         .payload = web_mn1_role0},
+        {.name = "origin-check strict: the health endpoint stays open to load balancers",
+         .method = "GET",
+         .path = "/health",
+         .content_type = std::nullopt,
+         .settings = strict_origins,
+         .exact_body = R"({"status":"ok","credentials":{"meeting":"ok"}})"},
+        {.name = "origin-check strict: a wrong method is still 405, not 403",
+         .method = "GET",
+         .content_type = std::nullopt,
+         .settings = strict_origins,
+         .status = 405,
+         .errors = {{"$method", method_reason("GET", post_only)}}},
+        {.name = "require-user host: an attendee token needs no user",
+         .body = R"({"meetingNumber":"1","role":0})",
+         .settings = users_for_hosts,
+         .payload = web_mn1_role0},
+        {.name = "require-user host: a host token without a user is refused",
+         .body = R"({"meetingNumber":"1","role":1})",
+         .settings = users_for_hosts,
+         .status = 403,
+         .errors = {{"role",
+                     "Host tokens (role 1) need a signed-in user; the web server did not "
+                     "authenticate this request"}}},
+        {.name = "require-user host: a host token with role \"1\" is refused too",
+         .body = R"({"meetingNumber":"1","role":"1"})",
+         .settings = users_for_hosts,
+         .status = 403,
+         .errors = {{"role",
+                     "Host tokens (role 1) need a signed-in user; the web server did not "
+                     "authenticate this request"}}},
+        {.name = "require-user host: a host token with a user is signed",
+         .body = R"({"meetingNumber":"1","role":1})",
+         .settings = users_for_hosts,
+         .remote_user = "ann",
+         .payload = R"({"appKey":"routerKEY","sdkKey":"routerKEY","mn":"1","role":1,)"
+                    R"("iat":1700000000,"exp":1700007200,"tokenExp":1700007200})"},
+        {.name = "require-user host: validation errors come before the user check",
+         .body = R"({"meetingNumber":"x","role":1})",
+         .settings = users_for_hosts,
+         .status = 400,
+         .errors = {{"meetingNumber", meeting_number_reason("\"x\"")}}},
+        {.name = "require-user all: no user is refused before the body is looked at",
+         .body = "not json",
+         .settings = users_for_all,
+         .status = 403,
+         .errors = {{"$user", "Signing in is required; the web server did not authenticate this request"}}},
+        {.name = "require-user all: an empty REMOTE_USER (nginx without auth) is no user",
+         .body = "{}",
+         .settings = users_for_all,
+         .remote_user = "",
+         .status = 403,
+         .errors = {{"$user", "Signing in is required; the web server did not authenticate this request"}}},
+        {.name = "require-user all: a user is signed",
+         .body = "{}",
+         .settings = users_for_all,
+         .remote_user = "ann",
+         .payload = native_7200},
+        {.name = "require-user all: a REMOTE_USER header sent by the client does not count",
+         .body = "{}",
+         .headers = {{"REMOTE_USER", "mallory"}},
+         .settings = users_for_all,
+         .status = 403,
+         .errors = {{"$user", "Signing in is required; the web server did not authenticate this request"}}},
+        {.name = "bearer: the right token is signed",
+         .body = "{}",
+         .headers = {{"AUTHORIZATION", "Bearer s3cr3t-bearer-token-for-the-router-table"}},
+         .settings = bearer,
+         .payload = native_7200},
+        {.name = "bearer: the scheme is case-insensitive",
+         .body = "{}",
+         .headers = {{"AUTHORIZATION", "bearer   s3cr3t-bearer-token-for-the-router-table"}},
+         .settings = bearer,
+         .payload = native_7200},
+        {.name = "bearer: no Authorization is 401 with a challenge",
+         .body = "{}",
+         .settings = bearer,
+         .status = 401,
+         .errors = {{"Authorization", "A valid bearer token is required (Authorization: Bearer TOKEN)"}},
+         .present = {{"WWW-Authenticate", R"(Bearer realm="sdksign")"},
+                     {"Access-Control-Allow-Origin", "*"}}},
+        {.name = "bearer: a wrong token is 401",
+         .body = "{}",
+         .headers = {{"AUTHORIZATION", "Bearer s3cr3t-bearer-token-for-the-router-tablX"}},
+         .settings = bearer,
+         .status = 401,
+         .errors = {{"Authorization", "A valid bearer token is required (Authorization: Bearer TOKEN)"}}},
+        {.name = "bearer: a prefix of the token is 401",
+         .body = "{}",
+         .headers = {{"AUTHORIZATION", "Bearer s3cr3t"}},
+         .settings = bearer,
+         .status = 401,
+         .errors = {{"Authorization", "A valid bearer token is required (Authorization: Bearer TOKEN)"}}},
+        {.name = "bearer: Basic credentials are 401",
+         .body = "{}",
+         .headers = {{"AUTHORIZATION", "Basic YW5uOnB3"}},
+         .settings = bearer,
+         .status = 401,
+         .errors = {{"Authorization", "A valid bearer token is required (Authorization: Bearer TOKEN)"}}},
+        {.name = "bearer: the token without the scheme is 401",
+         .body = "{}",
+         .headers = {{"AUTHORIZATION", "s3cr3t-bearer-token-for-the-router-table"}},
+         .settings = bearer,
+         .status = 401,
+         .errors = {{"Authorization", "A valid bearer token is required (Authorization: Bearer TOKEN)"}}},
+        {.name = "bearer: a preflight needs no token (browsers send none)",
+         .method = "OPTIONS",
+         .content_type = std::nullopt,
+         .headers = {{"ACCESS_CONTROL_REQUEST_HEADERS", "authorization,content-type"}},
+         .settings = bearer,
+         .status = 204,
+         .present = {{"Access-Control-Allow-Headers", "authorization,content-type"}}},
+        {.name = "allowed-meetings: a listed meeting is signed",
+         .body = R"({"meetingNumber":85746065432,"role":0})",
+         .settings = two_meetings,
+         .payload = R"({"appKey":"routerKEY","sdkKey":"routerKEY","mn":85746065432,"role":0,)"
+                    R"("iat":1700000000,"exp":1700007200,"tokenExp":1700007200})"},
+        {.name = "allowed-meetings: leading zeros name the same meeting",
+         .body = R"({"meetingNumber":"0085746065432","role":0})",
+         .settings = two_meetings,
+         .payload = R"({"appKey":"routerKEY","sdkKey":"routerKEY","mn":"0085746065432","role":0,)"
+                    R"("iat":1700000000,"exp":1700007200,"tokenExp":1700007200})"},
+        {.name = "allowed-meetings: a prefix rule",
+         .body = R"({"meetingNumber":"1234","role":0})",
+         .settings = two_meetings,
+         .payload = R"({"appKey":"routerKEY","sdkKey":"routerKEY","mn":"1234","role":0,)"
+                    R"("iat":1700000000,"exp":1700007200,"tokenExp":1700007200})"},
+        {.name = "allowed-meetings: another meeting is refused",
+         .body = R"({"meetingNumber":"8574606543","role":0})",
+         .settings = two_meetings,
+         .status = 403,
+         .errors = {{"meetingNumber", "This meeting number may not be signed here"}}},
+        {.name = "allowed-meetings: a token for any meeting (no meetingNumber) is refused",
+         .body = "{}",
+         .settings = two_meetings,
+         .status = 403,
+         .errors = {{"meetingNumber",
+                     "A meetingNumber is required: this server signs only for listed meetings"}}},
         {.name = "configured sign path",
          .path = "/sign",
          .body = "{}",
@@ -907,6 +1117,7 @@ void check_case(const Case& c, sdksign::signing::TokenSigner& signer) {
     request.content_length =
         c.content_length ? c.content_length : (c.body.empty() ? std::nullopt : std::optional(c.body.size()));
     request.remote_addr = "192.0.2.1";
+    request.remote_user = c.remote_user;
     request.body = c.body;
     request.body_too_large = c.body_too_large;
     request.body_incomplete = c.body_incomplete;
@@ -914,6 +1125,7 @@ void check_case(const Case& c, sdksign::signing::TokenSigner& signer) {
     const Response response = sdksign::app::route(request, services);
 
     BOOST_TEST(response.status == c.status);
+    BOOST_TEST(sdksign::http::reason_phrase(response.status) != "Unknown", "status " << response.status);
     BOOST_TEST(response.omit_body == (c.method == "HEAD"));
     BOOST_TEST(!header(response, "X-Powered-By").has_value());
 
