@@ -68,7 +68,7 @@ def main():
         scanned += len(data)
         for needle in needles:
             if needle in data:
-                hits.append(f"{os.path.relpath(path)}: a secret of {len(needle)} bytes")
+                hits.append(f"{path}: a secret of {len(needle)} bytes")
     for hit in hits:
         print("secret scan: FOUND " + hit)
     ok = not hits and secrets and files

@@ -23,6 +23,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import evidence  # noqa: E402
 import sanitizers  # noqa: E402
 
 SIGN_BODY = b'{"meetingNumber":"123456789","role":0}'
@@ -55,6 +56,8 @@ class Report:
             print(self.scrub(f"ok   {name}" + (f" ({detail})" if detail else "")), flush=True)
 
     def finish(self):
+        for secret in self.secrets:
+            evidence.secret(secret)
         # Whatever test used them: each lighttpd of this process is stopped now if it still runs, and the
         # logs of all are checked for sanitizer reports of the sdksign processes they spawned.
         if _servers:

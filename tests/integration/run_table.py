@@ -56,6 +56,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import evidence  # noqa: E402
 import sanitizers  # noqa: E402
 
 TEST_KEY = "sdksign-integration-key"
@@ -64,7 +65,7 @@ STOP_TIMEOUT_S = 3.0
 
 
 def make_test_secret():
-    return "tëst-" + secrets.token_urlsafe(24)
+    return evidence.secret("tëst-" + secrets.token_urlsafe(24))
 
 
 # ---------------------------------------------------------------------------------------------- small helpers

@@ -56,6 +56,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import deploy_servers  # noqa: E402
+import evidence  # noqa: E402
 import run_table  # noqa: E402
 
 ALLOWED_ORIGIN = "https://meet.example.com"
@@ -213,7 +214,7 @@ PREFLIGHT = {"Access-Control-Request-Method": "POST", "Access-Control-Request-He
 # -------------------------------------------------------------------------------------------- scenarios
 
 def nginx_host_login(ctx):
-    password = secrets.token_urlsafe(12)
+    password = evidence.secret(secrets.token_urlsafe(12))
     spec = dict(
         target="nginx-unix",
         conf="require-user = host\n",
@@ -281,21 +282,21 @@ def bearer_file(token):
 
 
 def apache_fcgid_bearer(ctx):
-    token = secrets.token_urlsafe(32)
+    token = evidence.secret(secrets.token_urlsafe(32))
     spec = dict(target="apache-fcgid", conf="bearer-token-file = @SDKSIGN_CONF_DIR@/bearer-token\n",
                 files=bearer_file(token), hidden=[token])
     return spec, bearer_checks(ctx, token)
 
 
 def apache_cgi_bearer(ctx):
-    token = secrets.token_urlsafe(32)
+    token = evidence.secret(secrets.token_urlsafe(32))
     spec = dict(target="apache-cgi", conf="bearer-token-file = @SDKSIGN_CONF_DIR@/bearer-token\n",
                 files=bearer_file(token), hidden=[token])
     return spec, bearer_checks(ctx, token)
 
 
 def apache_htaccess_bearer(ctx):
-    token = secrets.token_urlsafe(32)
+    token = evidence.secret(secrets.token_urlsafe(32))
     holder = {}
 
     def edit(relative, text):
@@ -323,7 +324,7 @@ def without_line(line):
 def hidden_authorization(ctx, target, line):
     """The shipped file without `line`: the server keeps Authorization from sdksign, and the right token
     gets 401 (so the line is what the bearer-token-file option needs)."""
-    token = secrets.token_urlsafe(32)
+    token = evidence.secret(secrets.token_urlsafe(32))
     spec = dict(target=target, conf="bearer-token-file = @SDKSIGN_CONF_DIR@/bearer-token\n",
                 files=bearer_file(token), edit=without_line(line), hidden=[token])
 
@@ -356,21 +357,21 @@ def apache_cgi_without_cgipassauth(ctx):
 
 
 def lighttpd_external_bearer(ctx):
-    token = secrets.token_urlsafe(32)
+    token = evidence.secret(secrets.token_urlsafe(32))
     spec = dict(target="lighttpd-external", conf="bearer-token-file = @SDKSIGN_CONF_DIR@/bearer-token\n",
                 files=bearer_file(token), hidden=[token])
     return spec, bearer_checks(ctx, token)
 
 
 def nginx_unix_bearer(ctx):
-    token = secrets.token_urlsafe(32)
+    token = evidence.secret(secrets.token_urlsafe(32))
     spec = dict(target="nginx-unix", conf="bearer-token-file = @SDKSIGN_CONF_DIR@/bearer-token\n",
                 files=bearer_file(token), hidden=[token])
     return spec, bearer_checks(ctx, token)
 
 
 def lighttpd_cgi_bearer(ctx):
-    token = secrets.token_urlsafe(32)
+    token = evidence.secret(secrets.token_urlsafe(32))
     spec = dict(target="lighttpd-cgi", conf="bearer-token-file = @SDKSIGN_CONF_DIR@/bearer-token\n",
                 files=bearer_file(token), hidden=[token])
     return spec, bearer_checks(ctx, token)
@@ -401,7 +402,7 @@ def nginx_tcp_strict_all(ctx):
 
 
 def apache_fcgid_host_login(ctx):
-    password = secrets.token_urlsafe(12)
+    password = evidence.secret(secrets.token_urlsafe(12))
     modules = ["auth_basic", "authn_core", "authn_file", "authz_user"]  # a2enmod auth_basic authn_file authz_user
     spec = dict(
         target="apache-fcgid",
@@ -429,7 +430,7 @@ def apache_fcgid_host_login(ctx):
 
 
 def lighttpd_origin_meetings(ctx):
-    password = secrets.token_urlsafe(12)
+    password = evidence.secret(secrets.token_urlsafe(12))
     spec = dict(
         target="lighttpd-fastcgi",
         conf=(f"cors-origin = {ALLOWED_ORIGIN}\norigin-check = reject\n"

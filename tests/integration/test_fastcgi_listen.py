@@ -20,10 +20,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fcgi_client  # noqa: E402
+import evidence  # noqa: E402
 import sanitizers  # noqa: E402
 
 KEY = "listen-test-key"
-SECRET = "listen-test-secret-Zq81"
+SECRET = evidence.secret("listen-test-secret-Zq81")
 results = {"passed": 0, "failed": 0}
 # The stderr of every sdksign this test ran to its end, scanned for sanitizer reports at the end.
 stderr_texts = []

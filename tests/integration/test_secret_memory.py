@@ -38,6 +38,8 @@ import sanitizers  # noqa: E402
 UNPRIVILEGED = "nobody"
 START_TIMEOUT_S = 15.0
 REQUESTS = 40
+# Every worker started, so that one left running by a failed check is still stopped at the end.
+_workers = []
 
 
 def free_port():
@@ -59,6 +61,7 @@ class Worker:
         full_env = {"PATH": "/usr/bin:/bin"}
         full_env.update(sanitizers.environment())
         full_env.update(env)
+        _workers.append(self)
         with open(self.stderr_path, "wb") as stderr:
             self.process = subprocess.Popen(args, env=full_env, stdin=subprocess.DEVNULL, stdout=stderr,
                                             stderr=stderr, user=user.pw_uid, group=user.pw_gid,
@@ -240,6 +243,8 @@ def main():
                          ["THE SECRET IS IN THE OUTPUT"] if secret in output else [])
             report.check(f"sdksign {name}: no sanitizer report", sanitizers.problems(output, f"sdksign {name}"))
     finally:
+        for worker in _workers:
+            worker.stop()
         if vault:
             vault.close()
         shutil.rmtree(tree, ignore_errors=True)

@@ -26,6 +26,7 @@ sys.dont_write_bytecode = True  # importing run_table must not leave __pycache__
 from run_table import (Report, children_of, exe_of, free_port, group_members, http_request, kill_group,
                        listening_addresses, read_text, short_temp_dir, verify_signature, wait_gone,
                        wait_until_serving)
+import evidence  # noqa: E402
 import sanitizers  # noqa: E402
 
 STOP_TIMEOUT_S = 5.0
@@ -116,7 +117,7 @@ def main():
     args.build_root = os.path.abspath(args.build_root)
 
     key = "serve-test-key"
-    secret = "sërve #" + secrets.token_urlsafe(24)  # '#' and a blank: only quoting keeps them
+    secret = evidence.secret("sërve #" + secrets.token_urlsafe(24))  # '#' and a blank: only quoting keeps them
     report = Report(secret)
     scratch = short_temp_dir("sdksign-serve-")
     serve_dir = os.path.join(scratch, "run")

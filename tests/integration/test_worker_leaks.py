@@ -42,6 +42,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import evidence  # noqa: E402
 import fcgi_client  # noqa: E402
 import sanitizers  # noqa: E402
 
@@ -355,7 +356,7 @@ def environment(args, extra):
 
 
 def env_run(args, scratch, total):
-    key, secret = "leaks-env-key", "leaks-env-secret-" + os.urandom(9).hex()
+    key, secret = "leaks-env-key", evidence.secret("leaks-env-secret-" + os.urandom(9).hex())
     env = environment(args, {"ZOOM_MEETING_SDK_KEY": key, "ZOOM_MEETING_SDK_SECRET": secret})
     worker = Worker(args, scratch, "env", ["--plugin-dir", args.env_plugin_dir], env)
     try:
@@ -388,7 +389,8 @@ def rewrite_in_place(path, text):
 
 
 def file_run(args, scratch, total):
-    credentials = [(f"leaks-file-key-{i}", f"leaks-file-secret-{i}-" + os.urandom(9).hex()) for i in range(3)]
+    credentials = [(f"leaks-file-key-{i}", evidence.secret(f"leaks-file-secret-{i}-" + os.urandom(9).hex()))
+                   for i in range(3)]
     path = os.path.join(scratch, "zoom.env")
     write_atomically(path, "ZOOM_MEETING_SDK_KEY={}\nZOOM_MEETING_SDK_SECRET={}\n".format(*credentials[0]))
     config = os.path.join(scratch, "sdksign-file.conf")
