@@ -26,9 +26,6 @@ runs, and no sanitizer report may appear in its stderr.
 Prints one line per check and the leak summary, then "N passed, M failed"; exits 1 on any failure.
 """
 import argparse
-import base64
-import hashlib
-import hmac
 import json
 import os
 import re
@@ -44,6 +41,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evidence  # noqa: E402
 import fcgi_client  # noqa: E402
+import rotation_support as rs  # noqa: E402
 import sanitizers  # noqa: E402
 
 MAX_BODY_BYTES = 4096
@@ -65,24 +63,6 @@ def check(name, problems, detail=""):
     else:
         results["passed"] += 1
         print(f"ok   {name}" + (f" ({detail})" if detail else ""), flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def b64url_decode(segment):
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-
-
-def verifies(token, secret):
-    parts = token.split(".")
-    if len(parts) != 3:
-        return False
-    mac = hmac.new(secret.encode(), f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
-    return hmac.compare_digest(mac, b64url_decode(parts[2]))
 
 
 # ------------------------------------------------------------------------------------------ the request mix
@@ -167,7 +147,7 @@ class Client:
                 key, token = document["sdkKey"], document["signature"]
                 with self.lock:
                     secret = self.credentials.get(key)
-                if secret is None or not verifies(token, secret):
+                if secret is None or not rs.verifies(token, secret):
                     problem = f"{name}: a token that does not verify with the secret of {key!r}"
                 else:
                     with self.lock:
@@ -234,7 +214,7 @@ class Worker:
 
     def __init__(self, args, scratch, label, extra_args, env):
         self.label = label
-        self.port = free_port()
+        self.port = rs.free_port()
         self.address = ("127.0.0.1", self.port)
         self.stderr_path = os.path.join(scratch, label + ".stderr")
         self.valgrind_log = os.path.join(scratch, label + ".valgrind")
@@ -275,15 +255,7 @@ class Worker:
             return None
 
     def stderr(self):
-        return read_text(self.stderr_path)
-
-
-def read_text(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
+        return rs.read_text(self.stderr_path)
 
 
 LEAK_LINE = re.compile(r"(definitely|indirectly|possibly) lost: ([\d,]+) bytes in ([\d,]+) blocks")
@@ -323,7 +295,7 @@ def finish_run(args, worker, client, secrets):
         clean = code == 0 and "LeakSanitizer" not in stderr
         print(f"     [{label}] LeakSanitizer: {'no leak reported' if clean else 'see above'}", flush=True)
         return
-    log = read_text(worker.valgrind_log)
+    log = rs.read_text(worker.valgrind_log)
     for secret in secrets:
         log = log.replace(secret, "<test secret>")
     leaks, errors = valgrind_summary(log)
