@@ -42,7 +42,7 @@ constexpr std::chrono::milliseconds refresher_stop_grace{1000};
 std::vector<std::string> environment_strings() {
     std::vector<std::string> result;
     for (char** entry = environ; *entry != nullptr; ++entry) {
-        if (std::string_view(*entry).starts_with("SDKSIGN_")) {
+        if (std::string_view(*entry).starts_with(config::environment_prefix)) {
             result.emplace_back(*entry);
         }
     }

@@ -1,5 +1,6 @@
 #include "app/access_control.hpp"
 
+#include "app/cors.hpp"
 #include "app/error_body.hpp"
 #include "log/log.hpp"
 
@@ -7,7 +8,6 @@
 
 #include <strings.h>
 
-#include <algorithm>
 #include <string>
 
 namespace sdksign::app {
@@ -77,8 +77,7 @@ std::optional<http::Response> refuse_caller(const http::Request& request, const 
                     "This endpoint only answers browsers on the sites it serves (no Origin header)",
                     "a request without Origin");
             }
-        } else if (std::find(settings.allowed_origins.begin(), settings.allowed_origins.end(), *origin) ==
-                   settings.allowed_origins.end()) {
+        } else if (!is_listed_origin(settings, *origin)) {
             return refused(request, 403, "Origin", "This origin may not request signatures",
                            "a request from an origin not on the allow-list");
         }

@@ -17,6 +17,11 @@ bool is_header_list(std::string_view text) {
 
 } // namespace
 
+bool is_listed_origin(const Settings& settings, std::string_view origin) {
+    return std::find(settings.allowed_origins.begin(), settings.allowed_origins.end(), origin) !=
+        settings.allowed_origins.end();
+}
+
 void add_cors_headers(const http::Request& request, const Settings& settings, http::Response& response) {
     if (settings.allowed_origins.empty()) {
         response.set_header("Access-Control-Allow-Origin", "*");
@@ -25,9 +30,7 @@ void add_cors_headers(const http::Request& request, const Settings& settings, ht
     // The answer depends on the Origin header, so caches must key on it.
     response.set_header("Vary", "Origin");
     const auto origin = request.header("Origin");
-    if (origin &&
-        std::find(settings.allowed_origins.begin(), settings.allowed_origins.end(), *origin) !=
-            settings.allowed_origins.end()) {
+    if (origin && is_listed_origin(settings, *origin)) {
         response.set_header("Access-Control-Allow-Origin", *origin);
     }
 }

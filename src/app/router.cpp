@@ -6,6 +6,7 @@
 #include "app/handlers.hpp"
 #include "log/log.hpp"
 
+#include <algorithm>
 #include <array>
 #include <exception>
 
@@ -36,25 +37,22 @@ http::Response dispatch(const http::Request& request, Services& services) {
             continue;
         }
         const bool preflight = request.method == "OPTIONS";
-        if (preflight) {
+        const bool answered = preflight ||
+            std::any_of(route.methods.begin(), route.methods.end(),
+                        [&](std::string_view method) { return !method.empty() && method == request.method; });
+        if (answered) {
+            // A wrong method is a 405 whoever asks; the policy only stands before what the route answers.
             if (route.guarded) {
-                if (auto refusal = refuse_caller(request, settings, true)) {
+                if (auto refusal = refuse_caller(request, settings, preflight)) {
                     return std::move(*refusal);
                 }
             }
-            return preflight_response(request, settings, route.allowed);
-        }
-        for (const auto method : route.methods) {
-            if (!method.empty() && method == request.method) {
-                if (route.guarded) {
-                    if (auto refusal = refuse_caller(request, settings, false)) {
-                        return std::move(*refusal);
-                    }
-                }
-                auto response = route.handler(request, services);
-                response.omit_body = request.method == "HEAD";
-                return response;
+            if (preflight) {
+                return preflight_response(request, settings, route.allowed);
             }
+            auto response = route.handler(request, services);
+            response.omit_body = request.method == "HEAD";
+            return response;
         }
         auto response = error_response(405, "$method",
                                        "Method " + std::string(request.method.substr(0, 16)) +

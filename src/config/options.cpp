@@ -16,8 +16,6 @@ namespace po = boost::program_options;
 
 namespace {
 
-constexpr std::string_view environment_prefix = "SDKSIGN_";
-
 /// Every host option, all taken as text and checked below: Boost's own conversions accept "-1" for an
 /// unsigned and name neither the source nor the allowed range.
 po::options_description host_options() {
@@ -161,27 +159,32 @@ std::string text_option(const po::variables_map& values, const std::string& name
     return values.count(name) ? values[name].as<std::string>() : fallback;
 }
 
-std::vector<std::string> split_origins(const std::vector<std::string>& raw, const std::string& where) {
-    std::vector<std::string> origins;
+/// The words of a list option, each value (a repetition of the option) split at commas and blanks.
+std::vector<std::string> list_words(const std::vector<std::string>& raw) {
+    std::vector<std::string> words;
     for (const auto& value : raw) {
         std::string current;
         for (const char c : value + ",") {
-            if (c == ',' || c == ' ' || c == '\t') {
-                if (!current.empty()) {
-                    // An origin is scheme://host[:port]: a path or a trailing slash never matches a
-                    // browser's.
-                    const auto scheme = current.find("://");
-                    if (current == "*" || scheme == std::string::npos ||
-                        current.find('/', scheme + 3) != std::string::npos) {
-                        throw ConfigError(where + ": '" + current +
-                                          "' is not an origin like https://app.example.com (no path, no *)");
-                    }
-                    origins.push_back(current);
-                    current.clear();
-                }
-            } else {
+            if (c != ',' && c != ' ' && c != '\t') {
                 current.push_back(c);
+            } else if (!current.empty()) {
+                words.push_back(std::move(current));
+                current.clear();
             }
+        }
+    }
+    return words;
+}
+
+std::vector<std::string> split_origins(const std::vector<std::string>& raw, const std::string& where) {
+    std::vector<std::string> origins = list_words(raw);
+    for (const auto& origin : origins) {
+        // An origin is scheme://host[:port]: a path or a trailing slash never matches a browser's.
+        const auto scheme = origin.find("://");
+        if (origin == "*" || scheme == std::string::npos ||
+            origin.find('/', scheme + 3) != std::string::npos) {
+            throw ConfigError(where + ": '" + origin +
+                              "' is not an origin like https://app.example.com (no path, no *)");
         }
     }
     return origins;
@@ -207,24 +210,13 @@ Enum choice_option(const po::variables_map& values, const Sources& sources, cons
 
 std::vector<app::MeetingRule> meeting_rules(const std::vector<std::string>& raw, const std::string& where) {
     std::vector<app::MeetingRule> rules;
-    for (const auto& value : raw) {
-        std::string current;
-        for (const char c : value + ",") {
-            if (c != ',' && c != ' ' && c != '\t') {
-                current.push_back(c);
-                continue;
-            }
-            if (current.empty()) {
-                continue;
-            }
-            auto rule = app::parse_meeting_rule(current);
-            if (!rule) {
-                throw ConfigError(where + ": '" + current +
-                                  "' is not a meeting number (digits) or a prefix of one (digits then *)");
-            }
-            rules.push_back(std::move(*rule));
-            current.clear();
+    for (const auto& word : list_words(raw)) {
+        auto rule = app::parse_meeting_rule(word);
+        if (!rule) {
+            throw ConfigError(where + ": '" + word +
+                              "' is not a meeting number (digits) or a prefix of one (digits then *)");
         }
+        rules.push_back(std::move(*rule));
     }
     if (rules.empty()) {
         throw ConfigError(where + ": the list of meetings is empty");

@@ -14,9 +14,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sdksign::config {
+
+/// What starts the name of every environment variable that sets an option; parse_options reads no other.
+inline constexpr std::string_view environment_prefix = "SDKSIGN_";
 
 /// The default configuration file; a missing default file is fine, a missing explicit one is an error.
 inline constexpr const char* default_config_file = "/etc/sdksign/sdksign.conf";

@@ -1,8 +1,10 @@
 #pragma once
-// A fixed clock and credential for the fuzz targets that route requests through the host.
+// A fixed clock and credential for the fuzz targets that route requests through the host, and their quiet
+// log. Included by exactly one file of each such target (it defines libFuzzer's initialisation hook).
 #include "app/clock.hpp"
 #include "credentials/credential.hpp"
 #include "credentials/credential_source.hpp"
+#include "log/log.hpp"
 
 #include <cstdint>
 #include <string_view>
@@ -30,3 +32,9 @@ private:
 };
 
 } // namespace sdksign::fuzz
+
+// Refusals are logged at info, one line per input: at millions of inputs that is most of the run's time.
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+    sdksign::log::set_level(sdksign::log::Level::warn);
+    return 0;
+}

@@ -23,7 +23,6 @@
 #include "gateway/body_reader.hpp"
 #include "gateway/cgi_variables.hpp"
 #include "http/response.hpp"
-#include "log/log.hpp"
 #include "signing/token_signer.hpp"
 
 #include <rapidjson/document.h>
@@ -135,12 +134,6 @@ void check_well_formed(const sdksign::http::Response& response, bool echoes_secr
 }
 
 } // namespace
-
-// Refusals are logged at info, one line per input: at millions of inputs that is most of the run's time.
-extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-    sdksign::log::set_level(sdksign::log::Level::warn);
-    return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const FixedClock clock;

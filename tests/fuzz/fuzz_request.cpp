@@ -14,7 +14,6 @@
 #include "fixed_services.hpp"
 #include "fuzz_support.hpp"
 #include "http/response.hpp"
-#include "log/log.hpp"
 #include "signing/base64url.hpp"
 #include "signing/token_signer.hpp"
 
@@ -146,12 +145,6 @@ void check_response(const sdksign::http::Response& response, bool echoes_secret,
 }
 
 } // namespace
-
-// Refusals are logged at info, one line per input: at millions of inputs that is most of the run's time.
-extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-    sdksign::log::set_level(sdksign::log::Level::warn);
-    return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const FixedClock clock;

@@ -281,18 +281,14 @@ def bearer_file(token):
     return {"etc/bearer-token": (token + "\n", 0o640)}
 
 
-def apache_fcgid_bearer(ctx):
-    token = evidence.secret(secrets.token_urlsafe(32))
-    spec = dict(target="apache-fcgid", conf="bearer-token-file = @SDKSIGN_CONF_DIR@/bearer-token\n",
-                files=bearer_file(token), hidden=[token])
-    return spec, bearer_checks(ctx, token)
-
-
-def apache_cgi_bearer(ctx):
-    token = evidence.secret(secrets.token_urlsafe(32))
-    spec = dict(target="apache-cgi", conf="bearer-token-file = @SDKSIGN_CONF_DIR@/bearer-token\n",
-                files=bearer_file(token), hidden=[token])
-    return spec, bearer_checks(ctx, token)
+def bearer_scenario(target):
+    """The bearer-token scenario of a target whose shipped file passes Authorization on as it is."""
+    def scenario(ctx):
+        token = evidence.secret(secrets.token_urlsafe(32))
+        spec = dict(target=target, conf="bearer-token-file = @SDKSIGN_CONF_DIR@/bearer-token\n",
+                    files=bearer_file(token), hidden=[token])
+        return spec, bearer_checks(ctx, token)
+    return scenario
 
 
 def apache_htaccess_bearer(ctx):
@@ -354,27 +350,6 @@ def apache_fcgid_without_passheader(ctx):
 
 def apache_cgi_without_cgipassauth(ctx):
     return hidden_authorization(ctx, "apache-cgi", "CGIPassAuth On")
-
-
-def lighttpd_external_bearer(ctx):
-    token = evidence.secret(secrets.token_urlsafe(32))
-    spec = dict(target="lighttpd-external", conf="bearer-token-file = @SDKSIGN_CONF_DIR@/bearer-token\n",
-                files=bearer_file(token), hidden=[token])
-    return spec, bearer_checks(ctx, token)
-
-
-def nginx_unix_bearer(ctx):
-    token = evidence.secret(secrets.token_urlsafe(32))
-    spec = dict(target="nginx-unix", conf="bearer-token-file = @SDKSIGN_CONF_DIR@/bearer-token\n",
-                files=bearer_file(token), hidden=[token])
-    return spec, bearer_checks(ctx, token)
-
-
-def lighttpd_cgi_bearer(ctx):
-    token = evidence.secret(secrets.token_urlsafe(32))
-    spec = dict(target="lighttpd-cgi", conf="bearer-token-file = @SDKSIGN_CONF_DIR@/bearer-token\n",
-                files=bearer_file(token), hidden=[token])
-    return spec, bearer_checks(ctx, token)
 
 
 def nginx_tcp_strict_all(ctx):
@@ -484,14 +459,14 @@ def lighttpd_origin_meetings(ctx):
 
 SCENARIOS = {
     "nginx-host-login": nginx_host_login,
-    "apache-fcgid-bearer": apache_fcgid_bearer,
-    "apache-cgi-bearer": apache_cgi_bearer,
+    "apache-fcgid-bearer": bearer_scenario("apache-fcgid"),
+    "apache-cgi-bearer": bearer_scenario("apache-cgi"),
     "apache-htaccess-bearer": apache_htaccess_bearer,
     "apache-fcgid-host-login": apache_fcgid_host_login,
     "lighttpd-origin-meetings": lighttpd_origin_meetings,
-    "lighttpd-external-bearer": lighttpd_external_bearer,
-    "lighttpd-cgi-bearer": lighttpd_cgi_bearer,
-    "nginx-unix-bearer": nginx_unix_bearer,
+    "lighttpd-external-bearer": bearer_scenario("lighttpd-external"),
+    "lighttpd-cgi-bearer": bearer_scenario("lighttpd-cgi"),
+    "nginx-unix-bearer": bearer_scenario("nginx-unix"),
     "nginx-tcp-strict-all": nginx_tcp_strict_all,
     "nginx-without-empty-remote-user": nginx_without_empty_remote_user,
     "apache-fcgid-without-passheader": apache_fcgid_without_passheader,
