@@ -10,13 +10,17 @@
 #     `apt-get update` and one `apt-get install -y --no-install-recommends`, non-interactively, as root or
 #     through sudo. While it runs, a /usr/sbin/policy-rc.d that answers 101 keeps package scripts from
 #     starting services (lighttpd's postinst would otherwise start a system lighttpd on port 80); the file
-#     is removed afterwards, but only if this function created it. Returns non-zero on failure.
+#     is removed afterwards, but only if this function created it. Sets SDKSIGN_PACKAGES_INSTALLED=1 when it
+#     installed something. Returns non-zero on failure. The lists: scripts/lib/packages.sh.
 #
 # sdksign_build BUILD_DIR [MESON_SETUP_OPTION...]
 #     Configures BUILD_DIR with `meson setup` if it is not a meson build folder yet, applies the given
 #     options to an existing one with `meson setup --reconfigure`, then runs `meson compile -C BUILD_DIR`.
 #     A relative BUILD_DIR is taken relative to the source root (the folder above scripts/), whatever the
 #     current directory. Example: sdksign_build build-asan -Db_sanitize=address,undefined
+#     An existing folder is reconfigured too when sdksign_install_packages installed something in this shell,
+#     so that the programs meson looked for at configure time (valgrind, wrk, ...) are looked up again: on a
+#     fresh machine scripts/serve configures `build` before scripts/test installs the test tools.
 #     Returns non-zero on failure.
 #
 # SDKSIGN_SOURCE_ROOT is set to the absolute path of the source root.
@@ -86,6 +90,8 @@ sdksign_install_packages() {
     ) || status=$?
     if [[ $status -ne 0 ]]; then
         sdksign_say "installing packages failed (exit $status)"
+    else
+        SDKSIGN_PACKAGES_INSTALLED=1
     fi
     return "$status"
 }
@@ -98,7 +104,7 @@ sdksign_build() {
     fi
     if [[ ! -f $build_dir/meson-private/coredata.dat ]]; then
         meson setup "$build_dir" "$SDKSIGN_SOURCE_ROOT" "$@" || return
-    elif [[ $# -gt 0 ]]; then
+    elif [[ $# -gt 0 || ${SDKSIGN_PACKAGES_INSTALLED:-0} == 1 ]]; then
         meson setup --reconfigure "$build_dir" "$SDKSIGN_SOURCE_ROOT" "$@" || return
     fi
     meson compile -C "$build_dir"

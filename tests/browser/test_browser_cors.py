@@ -6,8 +6,9 @@
 A page (page.html, served by a small Python http.server on one port of 127.0.0.1) calls sdksign (behind nginx
 with the shipped nginx-unix.conf and sdksign.service's command line, on another port, so another origin)
 with fetch(), POST and Content-Type: application/json, which makes the browser send a CORS preflight first.
-Debian's chromium, headless, driven by playwright-core from npm (run_pages.mjs; `npm ci` in this folder
-installs it, scripts/test does), loads the page three times:
+Debian's chromium, headless, driven through Debian's chromedriver by Debian's python3-selenium (run_pages.py,
+run by /usr/bin/python3; the packages chromium, chromium-driver and python3-selenium, which scripts/test
+installs), loads the page three times:
   - sdksign's default configuration: the page reads a signature that verifies with the test secret;
   - cors-origin set to an allow-list without the page's origin: the browser refuses to hand the answer to
     the page, which sees a TypeError;
@@ -21,7 +22,6 @@ import functools
 import http.server
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -33,6 +33,19 @@ import deploy_servers  # noqa: E402
 import run_table  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+# Debian's own interpreter: python3-selenium is installed for it, not for another python3 earlier on PATH.
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def selenium_problem():
+    """None when SYSTEM_PYTHON can import selenium, else what it said."""
+    try:
+        completed = subprocess.run([SYSTEM_PYTHON, "-c", "import selenium.webdriver"], capture_output=True,
+                                   timeout=60)
+    except OSError as error:
+        return str(error)
+    return None if completed.returncode == 0 else completed.stderr.decode(errors="replace").strip()[-300:]
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -57,13 +70,13 @@ def main():
     secret = run_table.make_test_secret()
     report = run_table.Report(secret)
 
-    node = shutil.which("node")
-    missing = [what for what, ok in (("node (Node.js)", node is not None),
-                                     (CHROMIUM + " (Debian's chromium)", os.access(CHROMIUM, os.X_OK)),
-                                     ("tests/browser/node_modules/playwright-core (npm ci in tests/browser)",
-                                      os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core"))))
+    missing = [what for what, ok in ((CHROMIUM + " (package chromium)", os.access(CHROMIUM, os.X_OK)),
+                                     (CHROMEDRIVER + " (package chromium-driver)", os.access(CHROMEDRIVER, os.X_OK)))
                if not ok]
-    report.check("node, chromium and playwright-core are installed",
+    problem = selenium_problem()
+    if problem:
+        missing.append(f"selenium for {SYSTEM_PYTHON} (package python3-selenium: {problem})")
+    report.check("chromium, chromedriver and python3-selenium are installed",
                  [f"missing {m}; scripts/test installs it" for m in missing])
     if missing:
         return report.finish()
@@ -89,7 +102,7 @@ def main():
             endpoint = f"http://127.0.0.1:{dep.port}{dep.url('')}"
             pages.append({"name": name,
                           "url": f"{page_origin}/page.html?endpoint={urllib.parse.quote(endpoint, safe='')}"})
-        completed = subprocess.run([node, os.path.join(HERE, "run_pages.mjs"), json.dumps(pages)],
+        completed = subprocess.run([SYSTEM_PYTHON, os.path.join(HERE, "run_pages.py"), json.dumps(pages)],
                                    capture_output=True, timeout=150, cwd=HERE)
         try:
             results = {r["name"]: r for r in json.loads(completed.stdout)}
