@@ -109,6 +109,13 @@ int serve(const config::Options& options, credentials::Store& store, credentials
     settings.max_body_bytes = options.app.max_body_bytes;
     settings.shutdown_timeout = options.shutdown_timeout;
     if (options.listen) {
+    settings.connections.max_head_bytes = options.head_limit_bytes;
+    settings.connections.head_timeout = options.head_timeout;
+    settings.connections.idle_timeout = options.idle_timeout;
+    // libfcgi's own peer allow-list, kept now that sdksign accepts connections itself.
+    if (const char* allowed = std::getenv("FCGI_WEB_SERVER_ADDRS")) {
+        settings.allowed_peers = allowed;
+    }
         own_socket = gateway::open_listen_socket(*options.listen, options.socket_mode);
         settings.listen_fd = own_socket.get();
         log::info("main",
@@ -118,6 +125,8 @@ int serve(const config::Options& options, credentials::Store& store, credentials
         log::debug("main", "serving FastCGI on the socket inherited as fd 0");
     }
     // CGI answers one request with the credential fetched at start-up; a FastCGI process lives on, so a
+    // Before the refresher's thread exists, so that it inherits the mask and never takes a stop signal.
+    gateway::block_stop_signals();
     // thread of its own keeps the credential fresh (requests never wait on the source).
     credentials::Refresher refresher(store,
                                      [&provider](std::string_view name, std::chrono::milliseconds deadline) {

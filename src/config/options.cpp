@@ -34,6 +34,15 @@ po::options_description host_options() {
         ("shutdown-timeout", po::value<std::string>(),
          "seconds to let in-flight requests finish after SIGTERM, 1-60 [default: 5]")
         ("provider", po::value<std::string>(), "credential provider to load by name [default: env]")
+        ("head-limit-bytes", po::value<std::string>(),
+         "largest FastCGI request head (the request's variables and headers) a peer may send, 1024-1048576; "
+         "web servers send 1-4 KiB [default: 32768]")
+        ("head-timeout", po::value<std::string>(),
+         "seconds a FastCGI peer may take to send a whole request head, and again its body and reading the "
+         "answer, 1-300 [default: 10]")
+        ("idle-timeout", po::value<std::string>(),
+         "seconds a connection kept open by the web server (nginx fastcgi_keep_conn) may wait for its next "
+         "request, 1-3600 [default: 60]")
         ("provider-path", po::value<std::string>(), "load the credential provider from this file instead")
         ("plugin-dir", po::value<std::string>(), "look for providers only in this folder")
         ("fetch-timeout-ms", po::value<std::string>(),
@@ -489,6 +498,11 @@ std::string help_text(const std::string& provider, const std::vector<sdksign_opt
         for (const auto& doc : provider_docs) {
             out << "  " << provider << "." << doc.name << "\n      " << (doc.help != nullptr ? doc.help : "");
             if (doc.default_value != nullptr) {
+    options.head_limit_bytes =
+        integer_option<std::size_t>(values, sources, "head-limit-bytes", 32768, 1024, 1048576);
+    options.head_timeout = std::chrono::seconds(integer_option<int>(values, sources, "head-timeout", 10, 1, 300));
+    options.idle_timeout =
+        std::chrono::seconds(integer_option<int>(values, sources, "idle-timeout", 60, 1, 3600));
                 out << " [default: " << doc.default_value << "]";
             }
             out << "\n";

@@ -36,6 +36,10 @@ struct Options {
     unsigned socket_mode = 0660;
     unsigned threads = 4;
     std::chrono::seconds shutdown_timeout{5};
+    /// What a FastCGI peer may make the server wait for or hold (see gateway/connection_loop.hpp).
+    std::size_t head_limit_bytes = 32768;
+    std::chrono::seconds head_timeout{10};
+    std::chrono::seconds idle_timeout{60};
 
     std::string provider = "env";
     std::filesystem::path provider_path;

@@ -6,17 +6,19 @@
 
 #include <fcgiapp.h>
 
-#include <poll.h>
+#include <fcntl.h>
 #include <pthread.h>
-#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,10 +27,20 @@ namespace sdksign::gateway {
 
 namespace {
 
-/// One FCGX_Request, freed however the worker leaves.
+sigset_t stop_signals() noexcept {
+    sigset_t set;
+    sigemptyset(&set);
+    for (const int signal : {SIGTERM, SIGINT, SIGUSR1, SIGHUP}) {
+        sigaddset(&set, signal);
+    }
+    return set;
+}
+
+/// One FCGX_Request, freed however the worker leaves. It never accepts (no listening socket): the loop
+/// hands it connections whose head is checked.
 class FastcgiRequest {
 public:
-    explicit FastcgiRequest(int listen_fd) { FCGX_InitRequest(&request_, listen_fd, 0); }
+    FastcgiRequest() { FCGX_InitRequest(&request_, -1, 0); }
     FastcgiRequest(const FastcgiRequest&) = delete;
     FastcgiRequest& operator=(const FastcgiRequest&) = delete;
     FastcgiRequest(FastcgiRequest&&) = delete;
@@ -39,15 +51,6 @@ public:
 private:
     FCGX_Request request_{};
 };
-
-sigset_t stop_signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (const int signal : {SIGTERM, SIGINT, SIGUSR1, SIGHUP}) {
-        sigaddset(&set, signal);
-    }
-    return set;
-}
 
 /// A request's FCGI_STDIN stream.
 class FastcgiStdin final : public ByteSource {
@@ -62,42 +65,92 @@ private:
     FCGX_Stream* in_;
 };
 
-/// What the workers share.
-struct Pool {
-    Pool(const FastcgiSettings& pool_settings, const HandlerFactory& handler_factory)
-        : settings(pool_settings), make_handler(handler_factory) { }
-
-    const FastcgiSettings& settings;
-    const HandlerFactory& make_handler;
-    std::atomic<unsigned long> served{0};
-    std::atomic<bool> stopping{false};
-};
-
-/// Waits until a kept connection has something to read (the next request, or the web server closing it:
-/// FCGX_Accept_r then closes it and accepts a new one), true; false when the server stops meanwhile. Polls
-/// in short steps so that a stop is noticed while the connection is idle.
-bool kept_connection_ready(int fd, const std::atomic<bool>& stopping) {
-    constexpr int poll_step_ms = 200;
-    pollfd watched{fd, POLLIN, 0};
-    while (!stopping.load(std::memory_order_relaxed)) {
-        const int ready = ::poll(&watched, 1, poll_step_ms);
-        if (ready > 0 || (ready < 0 && errno != EINTR)) {
-            return true; // on an error, FCGX_Accept_r meets it too and drops the connection
+/// Reads `in` to the end of its stream, dropping the bytes; false when more than `limit` bytes remain or the
+/// stream fails (the connection is then not worth keeping).
+bool skip_rest_of_input(FCGX_Stream* in, std::size_t limit, std::string& scratch) {
+    constexpr std::size_t step = 8192;
+    scratch.resize(step);
+    std::size_t skipped = 0;
+    while (skipped <= limit) {
+        const int n = FCGX_GetStr(scratch.data(), static_cast<int>(step), in);
+        if (n <= 0) {
+            return FCGX_HasSeenEOF(in) != 0 && FCGX_GetError(in) == 0;
         }
+        skipped += static_cast<std::size_t>(n);
     }
     return false;
 }
 
-void worker(Pool& pool) {
+/// Turns the first stop signal into a stop of the loop, and exits the process if the requests in flight are
+/// not done within the shutdown timeout. Joined, never detached: it lives exactly as long as the server.
+class SignalWatcher {
+public:
+    SignalWatcher(ConnectionLoop& loop, std::chrono::seconds shutdown_timeout)
+        : thread_([this, &loop, shutdown_timeout] { watch(loop, shutdown_timeout); }) { }
+    SignalWatcher(const SignalWatcher&) = delete;
+    SignalWatcher& operator=(const SignalWatcher&) = delete;
+    SignalWatcher(SignalWatcher&&) = delete;
+    SignalWatcher& operator=(SignalWatcher&&) = delete;
+    ~SignalWatcher() {
+        {
+            const std::lock_guard lock(mutex_);
+            served_ = true;
+        }
+        done_.notify_all();
+        thread_.join();
+    }
+    [[nodiscard]] bool stopped_by_signal() const noexcept { return signalled_.load(); }
+
+private:
+    void watch(ConnectionLoop& loop, std::chrono::seconds shutdown_timeout) {
+        const sigset_t signals = stop_signals();
+        // sigtimedwait in short steps, so that the watcher also ends when the server ends without a signal.
+        const timespec step{0, 200'000'000};
+        int signal = -1;
+        for (;;) {
+            {
+                const std::lock_guard lock(mutex_);
+                if (served_) {
+                    return;
+                }
+            }
+            signal = ::sigtimedwait(&signals, nullptr, &step);
+            if (signal == SIGHUP) {
+                log::info("fastcgi", "SIGHUP ignored: restart sdksign to reload its configuration");
+            } else if (signal > 0) {
+                break;
+            }
+        }
+        log::info("fastcgi",
+                  std::string("stopping on ") + ::strsignal(signal) + "; finishing requests in flight");
+        signalled_.store(true);
+        FCGX_ShutdownPending();
+        loop.stop();
+        std::unique_lock lock(mutex_);
+        if (!done_.wait_for(lock, shutdown_timeout, [this] { return served_; })) {
+            log::warn("fastcgi", "requests still running after the shutdown timeout; exiting anyway");
+            std::_Exit(0);
+        }
+    }
+
+    std::mutex mutex_;
+    std::condition_variable done_;
+    bool served_ = false;
+    std::atomic<bool> signalled_{false};
+    std::thread thread_;
+};
+
+/// Serves the connections the loop hands over, one request at a time, until the loop stops.
+void worker(ConnectionLoop& loop, unsigned index, const FastcgiSettings& settings,
+            const HandlerFactory& make_handler, std::atomic<unsigned long>& served) {
     RequestHandler handler;
     try {
-        handler = pool.make_handler();
+        handler = make_handler();
     } catch (const std::exception& e) {
         log::error("fastcgi", std::string("worker cannot start: ") + e.what());
         return;
     }
-    const FastcgiSettings& settings = pool.settings;
-    FastcgiRequest holder(settings.listen_fd);
+    FastcgiRequest holder;
     FCGX_Request& request = holder.get();
     // A body without a declared length (no server we support sends one) is read to its end, which FastCGI
     // marks; an over-limit body is not read at all.
@@ -107,35 +160,26 @@ void worker(Pool& pool) {
     http::Request http_request;
     std::string body;
     std::string output;
-    for (;;) {
-        // libfcgi serves a connection the web server keeps open (nginx fastcgi_keep_conn) with the thread
-        // that accepted it: this thread waits for that connection's next request.
-        const bool keeping = request.ipcFd >= 0 && request.keepConnection != 0;
-        if (keeping && !kept_connection_ready(request.ipcFd, pool.stopping)) {
-            FCGX_Free(&request, 1); // we are stopping: close it, take nothing more
+    while (auto ready = loop.take()) {
+        // libfcgi gets a duplicate to read, write and close as it sees fit; the original stays ours (and
+        // open) until the loop no longer watches this request, then goes back to the loop or is closed.
+        const int library_fd = ::fcntl(ready->fd.get(), F_DUPFD_CLOEXEC, 0);
+        if (library_fd < 0) {
+            log::warn("fastcgi", std::string("dup: ") + std::strerror(errno) + "; connection closed");
+            continue;
         }
-        // No lock around it: FCGX_Accept_r does not return at accept() but only once it has read the
-        // request's BEGIN_REQUEST and PARAMS, so under a lock one peer that connects and then sends nothing
-        // (or half a request head) would keep every other thread from accepting, and the whole pool would
-        // hang on it. Linux hands each connection to one of the threads in accept() on the shared socket,
-        // libfcgi keeps no shared state there, and a stop's shutdown() wakes them all. A stalled peer holds
-        // only the thread that accepted it.
-        const int accepted = FCGX_Accept_r(&request);
-        if (accepted < 0) {
-            // -22 (EINVAL) is the shutdown() of the listening socket, the normal way out.
-            if (accepted == -EINVAL || accepted == -9999 || pool.stopping.load()) {
-                break;
-            }
-            if (accepted == -EPIPE || accepted == -ECONNRESET || accepted == -ECONNABORTED ||
-                accepted == -EINTR) {
-                // One connection failed (a web server closing a kept connection mid-read, say): drop it and
-                // go on, or every such reset would cost the pool a thread for good.
-                log::debug("fastcgi", "connection dropped (" + std::to_string(accepted) + ")");
-                FCGX_Free(&request, 1);
-                continue;
-            }
-            log::warn("fastcgi", "accept failed (" + std::to_string(accepted) + "); worker stops");
-            break;
+        request.ipcFd = library_fd;
+        // So that libfcgi never closes it by itself on success (it would wait up to 2 s for the peer to
+        // close, holding this thread), and closes it without waiting on a failure.
+        request.keepConnection = 1;
+        request.detached = 1;
+        loop.start_request(index, ready->fd.get());
+        if (const int accepted = FCGX_Accept_r(&request); accepted < 0) {
+            // The head was checked, so only a connection gone meanwhile lands here; libfcgi closed its copy.
+            log::debug("fastcgi", "request head unreadable (" + std::to_string(accepted) + ")");
+            loop.finish_request(index);
+            request.ipcFd = -1;
+            continue;
         }
         fill_request_from_variables(request.envp, http_request);
         FastcgiStdin stdin_stream(request.in);
@@ -145,62 +189,57 @@ void worker(Pool& pool) {
         http::append_cgi(output, response);
         // FCGX_PutStr, not FCGX_FPrintF: libfcgi's printf silently truncates at %zu and friends.
         FCGX_PutStr(output.data(), static_cast<int>(output.size()), request.out);
-        if (pool.stopping.load(std::memory_order_relaxed)) {
-            request.keepConnection = 0; // finish this one, take no more on this connection
-        }
+        // The next request on a kept connection starts where this one's input ends: whatever of the body
+        // was not read (none at all for a GET, or an over-limit body) is read to its end here.
+        const bool peer_keeps =
+            request.keepConnection != 0 && skip_rest_of_input(request.in, settings.max_body_bytes, output);
+        request.keepConnection = 1;
+        request.detached = 1;
         FCGX_Finish_r(&request);
-        pool.served.fetch_add(1, std::memory_order_relaxed);
+        loop.finish_request(index);
+        served.fetch_add(1, std::memory_order_relaxed);
+        if (request.ipcFd < 0) {
+            continue; // a stream error: libfcgi closed its copy, and ours closes with `ready`
+        }
+        ::close(request.ipcFd);
+        request.ipcFd = -1;
+        loop.give_back(std::move(ready->fd), peer_keeps);
     }
 }
 
 } // namespace
 
-int serve_fastcgi(const FastcgiSettings& settings, const HandlerFactory& make_handler) {
-    // Blocked here, before any thread exists, so every thread inherits the mask and only sigwait sees them.
-    // libfcgi's own SIGTERM/SIGUSR1 handler cannot wake a worker blocked in accept(): shutdown() can.
-    static const sigset_t signals = stop_signals();
+void block_stop_signals() noexcept {
+    const sigset_t signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+int serve_fastcgi(const FastcgiSettings& settings, const HandlerFactory& make_handler) {
+    block_stop_signals();
     // A client gone mid-response must cost an EPIPE, not the process.
     if (std::signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
         log::warn("fastcgi", "cannot ignore SIGPIPE");
     }
 
-    Pool pool(settings, make_handler);
-    std::atomic<bool>& stopping = pool.stopping;
-    const int listen_fd = settings.listen_fd;
-    const auto timeout = settings.shutdown_timeout;
-    std::thread([listen_fd, timeout, &stopping] {
-        int signal = 0;
-        for (;;) {
-            if (sigwait(&signals, &signal) != 0) {
-                continue;
-            }
-            if (signal == SIGHUP) {
-                log::info("fastcgi", "SIGHUP ignored: restart sdksign to reload its configuration");
-                continue;
-            }
-            break;
+    ConnectionLoop loop(settings.listen_fd, settings.connections, settings.threads, settings.allowed_peers);
+    std::atomic<unsigned long> served{0};
+    bool signalled = false;
+    {
+        SignalWatcher signals(loop, settings.shutdown_timeout);
+        std::vector<std::jthread> workers;
+        workers.reserve(settings.threads);
+        for (unsigned i = 0; i < settings.threads; ++i) {
+            workers.emplace_back(worker, std::ref(loop), i, std::cref(settings), std::cref(make_handler),
+                                 std::ref(served));
         }
-        log::info("fastcgi",
-                  std::string("stopping on ") + ::strsignal(signal) + "; finishing requests in flight");
-        stopping.store(true);
-        FCGX_ShutdownPending();
-        ::shutdown(listen_fd, SHUT_RDWR); // wakes every accept() with EINVAL
-        std::this_thread::sleep_for(timeout);
-        log::warn("fastcgi", "requests still running after the shutdown timeout; exiting anyway");
-        std::_Exit(0);
-    }).detach();
-
-    std::vector<std::thread> workers;
-    workers.reserve(settings.threads);
-    for (unsigned i = 0; i < settings.threads; ++i) {
-        workers.emplace_back(worker, std::ref(pool));
+        loop.run();
+        // Wakes workers still waiting for a connection; each finishes its request in flight first.
+        loop.stop();
+        workers.clear();
+        signalled = signals.stopped_by_signal();
     }
-    for (auto& thread : workers) {
-        thread.join();
-    }
-    log::info("fastcgi", "stopped after " + std::to_string(pool.served.load()) + " requests");
-    return stopping.load() ? 0 : 1;
+    log::info("fastcgi", "stopped after " + std::to_string(served.load()) + " requests");
+    return signalled ? 0 : 1;
 }
 
 } // namespace sdksign::gateway

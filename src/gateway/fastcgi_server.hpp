@@ -1,10 +1,13 @@
 #pragma once
-// The FastCGI gateway: a fixed pool of worker threads, each in its own FCGX_Accept_r loop on one listening
-// socket, and a signal thread that turns SIGTERM/SIGINT/SIGUSR1 into a graceful stop.
+// The FastCGI gateway: a readiness loop (connection_loop.hpp) that accepts connections and waits for whole,
+// checked request heads, a fixed pool of worker threads that serve them with libfcgi, and a signal thread
+// that turns SIGTERM/SIGINT/SIGUSR1 into a graceful stop.
+#include "gateway/connection_loop.hpp"
 #include "gateway/request_handler.hpp"
 
 #include <chrono>
 #include <cstddef>
+#include <string>
 
 namespace sdksign::gateway {
 
@@ -16,10 +19,18 @@ struct FastcgiSettings {
     std::size_t max_body_bytes = 102400;
     /// After a stop signal, how long in-flight requests may take before the process exits anyway.
     std::chrono::seconds shutdown_timeout{5};
+    /// Bounds on what a peer may make the gateway wait for or hold.
+    ConnectionLimits connections;
+    /// FCGI_WEB_SERVER_ADDRS: IPv4 peers allowed to connect (empty: any), as libfcgi defines it.
+    std::string allowed_peers;
 };
 
-/// Blocks the stop signals, serves until one arrives, finishes in-flight requests and returns the exit code.
-/// Call FCGX_Init first. Must be called before any other thread exists, so every thread inherits the mask.
+/// The signals that stop a FastCGI server. Block them (block_stop_signals) before the process starts any
+/// thread, so that every thread inherits the mask and only serve_fastcgi's signal thread receives them.
+void block_stop_signals() noexcept;
+
+/// Serves until a stop signal arrives, finishes in-flight requests and returns the exit code. Call FCGX_Init
+/// and block_stop_signals first. Throws SystemError or ConfigError when it cannot start.
 int serve_fastcgi(const FastcgiSettings& settings, const HandlerFactory& make_handler);
 
 } // namespace sdksign::gateway
