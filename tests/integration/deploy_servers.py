@@ -61,6 +61,16 @@ def fill(template_path, values, out_path, mode=0o644, edit=None):
     return text
 
 
+def apache_modules(template_path):
+    """The modules the first `a2enmod` line of a shipped Apache file names (its set-up commands)."""
+    with open(template_path, encoding="utf-8") as f:
+        for line in f:
+            words = line.lstrip("#").split()
+            if words[:1] == ["a2enmod"]:
+                return words[1:]
+    raise RuntimeError(f"{template_path}: no a2enmod line")
+
+
 def write(path, text, mode=0o644):
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
@@ -132,12 +142,21 @@ class Deployment:
         for path in (self.sdksign, os.path.join(self.root, "lib", "sdksign", "env.so")):
             os.chmod(path, 0o755)
         self.socket_path = os.path.join(self.root, "run", "sdksign.sock")
+        # The JSON error documents of errors/, as meson installs them (NNN.json and NNN.html).
+        errors_dir = os.path.join(self.root, "share", "errors")
+        os.makedirs(errors_dir, mode=0o755, exist_ok=True)
+        for name in os.listdir(os.path.join(source_root, "errors")):
+            if name.endswith(".json"):
+                for installed in (name, name[:-len(".json")] + ".html"):
+                    shutil.copyfile(os.path.join(source_root, "errors", name), os.path.join(errors_dir, installed))
+                    os.chmod(os.path.join(errors_dir, installed), 0o644)
         self.values = {
             "SDKSIGN_BIN": self.sdksign,
             "SDKSIGN_CONF_DIR": os.path.join(self.root, "etc"),
             "SDKSIGN_DOC_DIR": os.path.join(self.root, "doc"),
             "SDKSIGN_SOCKET": self.socket_path,
             "SDKSIGN_LIGHTTPD_SOCKET_DIR": os.path.join(self.root, "lighttpd", "run"),
+            "SDKSIGN_ERRORS_DIR": errors_dir,
         }
         self.edit_shipped = edit_shipped
         self.server_conf = self.placeholders_filled(server_conf)
@@ -207,8 +226,13 @@ class Deployment:
 
     def configure_apache(self):
         apache = self.path("apache")
-        modules = ["mpm_event", "authz_core", "alias", "mime", "env"]
-        modules += ["fcgid"] if self.variant == "fcgid" else ["cgid"]
+        # The modules of a bare server, then exactly those the shipped file's `a2enmod` line names (so that
+        # a module missing there fails here); .htaccess: what a shared host has.
+        modules = ["mpm_event", "authz_core", "mime"]
+        if self.variant == "htaccess":
+            modules += ["alias", "env", "cgid", "headers"]
+        else:
+            modules += apache_modules(self.shipped(f"apache/sdksign-{self.variant}.conf.in"))
         lines = [
             "# What Debian's apache2.conf and envvars provide, on a private port.",
             f'ServerRoot "{apache}"',
@@ -261,6 +285,11 @@ class Deployment:
         self.sdksign = os.path.join(upload, "sdksign")
         with open(self.shipped("apache/htaccess.example"), encoding="utf-8") as f:
             text = f.read()
+        # The error documents the example asks to upload beside it (its ErrorDocument lines name /zoom/).
+        for name in os.listdir(os.path.join(self.source_root, "errors")):
+            if name.endswith(".json"):
+                shutil.copyfile(os.path.join(self.source_root, "errors", name), os.path.join(upload, name))
+                os.chmod(os.path.join(upload, name), 0o644)
         # The only edit the example asks for: the user's credentials.
         text = text.replace("your-sdk-key", self.key).replace("your-sdk-secret", self.secret)
         if self.edit_shipped is not None:
@@ -283,6 +312,11 @@ class Deployment:
         os.makedirs(os.path.join(lighttpd, "run"), exist_ok=True)
         for path in (lighttpd, os.path.join(lighttpd, "run")):
             os.chown(path, self.web_uid, self.web_gid)
+        if self.variant == "cgi":
+            # The root-only credentials file the CGI variant includes, written as its comment says.
+            write(self.path("etc", "lighttpd-credentials.conf"),
+                  f'setenv.add-environment += ( "ZOOM_MEETING_SDK_KEY" => "{self.key}", '
+                  f'"ZOOM_MEETING_SDK_SECRET" => "{self.secret}" )\n', 0o600)
         conf = self.path("conf", f"lighttpd-{self.variant}.conf")
         text = self.fill_shipped(f"lighttpd/50-sdksign-{self.variant}.conf.in", conf)
         # The modules the file's "depends:" line names, enabled the Debian way (conf-available/NN-name.conf).
@@ -388,8 +422,9 @@ class Deployment:
         for attempt in range(3):
             port = run_table.free_port()
             check = self.configure(port)
-            # lighttpd's configuration reads the credentials from its environment (env.NAME).
-            env = self.env(self.credentials_env() if self.server == "lighttpd" else None)
+            # lighttpd-fastcgi passes its own environment (EnvironmentFile= of its unit) on to sdksign; the
+            # CGI variant reads a credentials file and must start without them.
+            env = self.env(self.credentials_env() if self.target == "lighttpd-fastcgi" else None)
             syntax = subprocess.run(check, capture_output=True, timeout=30, env=env)
             if syntax.returncode != 0:
                 return [f"{' '.join(check)}: exit {syntax.returncode}: "

@@ -12,15 +12,20 @@ Installs the build into a scratch DESTDIR (`meson install --destdir ... --no-reb
     (a provider name that exists nowhere else), from the DESTDIR tree and from a copy of it elsewhere;
   - the shared-hosting upload (sdksign and env.so side by side in cgi-bin/) answers a CGI request, and a
     portable tree (bin/sdksign, lib/sdksign/env.so) signs;
-  - a lone binary says where it looked.
+  - a lone binary says where it looked;
+  - an upgrade keeps the admin's edits: a second `meson install` into the same DESTDIR, after two files of the
+    configuration folder were edited, leaves both edits in place, installs the new defaults beside them as
+    NAME.dist and says so, and leaves the unedited files alone (no .dist); the first install made no .dist.
 
 Prints one line per check, then "N passed, M failed"; exits 1 on any failure.
 """
 
 import argparse
+import filecmp
 import json
 import os
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
@@ -67,6 +72,46 @@ def describe(completed):
     return f"exit {completed.returncode}: {completed.stderr.decode(errors='replace').strip()[:400]}"
 
 
+def check_upgrade_keeps_edits(report, build_root, destdir, conf_dir):
+    """The second install into the same DESTDIR, after the admin edited two files of the configuration folder."""
+    staged_conf = destdir + conf_dir
+    leftovers = sorted(n for n in os.listdir(staged_conf) if n.endswith(".dist"))
+    report.check("a first install installs every configuration file as it is, no .dist",
+                 [f"found {leftovers}"] if leftovers else [])
+    edits = {"sdksign.conf": "\n# edited by the admin\nrequire-user = host\n",
+             "nginx-unix.conf": "\n# edited by the admin: the host-signature example turned on\n"}
+    for name, addition in edits.items():
+        with open(os.path.join(staged_conf, name), "a", encoding="utf-8") as f:
+            f.write(addition)
+    # Under a terminal, as an admin runs it (`script` gives it one): meson 1.0 shows an install script's
+    # output only when it fails, so install_config.py also writes its notice to the terminal.
+    command = " ".join(shlex.quote(a) for a in ["meson", "install", "-C", build_root, "--destdir", destdir,
+                                                 "--no-rebuild"])
+    again = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, timeout=120,
+                           stdin=subprocess.DEVNULL)
+    output = (again.stdout + again.stderr).decode(errors="replace")
+    problems = [] if again.returncode == 0 else [f"exit {again.returncode}: {output[-1500:]}"]
+    for name, addition in edits.items():
+        path = os.path.join(staged_conf, name)
+        with open(path, encoding="utf-8") as f:
+            if not f.read().endswith(addition):
+                problems.append(f"{name}: the admin's edit is gone")
+        default = os.path.join(build_root, "etc" if name == "sdksign.conf" else name.split("-")[0], name)
+        try:
+            if not filecmp.cmp(path + ".dist", default, shallow=False):
+                problems.append(f"{name}.dist is not the new default {default}")
+        except OSError as e:
+            problems.append(f"{name}.dist: {e}")
+        if f"{os.path.join(conf_dir, name)}.dist" not in output.replace("\r\n", "\n"):
+            problems.append(f"the install log does not name {name}.dist: {output[-800:]!r}")
+    unexpected = sorted(n for n in os.listdir(staged_conf) if n.endswith(".dist")
+                        and n[:-len(".dist")] not in edits)
+    if unexpected:
+        problems.append(f"a .dist beside files nobody edited: {unexpected}")
+    report.check("an upgrade (a second meson install) keeps the edited configuration files, installs the new "
+                 "defaults as .dist beside them and says so", problems)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build-root", required=True)
@@ -99,6 +144,9 @@ def main():
                     os.path.join(datadir, "doc", "sdksign", "README.md")]
         expected += [os.path.join(conf_dir, name) for name in CONFIGS]
         expected += [os.path.join(examples, name) for name in EXAMPLES]
+        # The web servers' own error answers in sdksign's JSON shape (errors/; .html for lighttpd).
+        expected += [os.path.join(datadir, "sdksign", "errors", status + ext)
+                     for status in ("413", "500", "502", "503", "504") for ext in (".json", ".html")]
         missing = [p for p in expected if not os.path.isfile(staged(p))]
         report.check("installs the binary, the plugin, the configurations, the unit and the examples",
                      [f"missing {missing}"] if missing else [], f"{len(expected)} files under {prefix}")
@@ -125,6 +173,7 @@ def main():
         if f"ExecStart={binary} --listen /run/sdksign/sdksign.sock" not in unit:
             problems.append("sdksign.service does not start the installed binary on /run/sdksign/sdksign.sock")
         report.check("installed files name the installed paths, no placeholder left", problems)
+        check_upgrade_keeps_edits(report, args.build_root, destdir, conf_dir)
 
         analyze = shutil.which("systemd-analyze")
         if analyze:

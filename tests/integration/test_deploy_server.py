@@ -16,7 +16,11 @@ Checks, in order:
     headers that matter (CORS, Content-Type, Cache-Control, Allow, Vary) and the same body (tokens compared
     claim by claim, without iat/exp/tokenExp);
   - bodies over sdksign's limit (by one byte, well over it, and chunked) get sdksign's 413 JSON; a body over
-    the server's own limit is refused by the server, never signed;
+    the server's own limit (with a length, and chunked) gets the server's own 413 (mod_fcgid: 500 for the
+    chunked one) in sdksign's error shape, {"errors":[{"property":"$body","reason"}]}, with
+    Content-Type: application/json, Access-Control-Allow-Origin and Cache-Control: no-store, never signed;
+  - sdksign down: stopped and killed (sdksign.service), or killed and unable to start (spawned, CGI): the
+    server's own 5xx in the same shape ($server) with the same headers; then sdksign back, serving again;
   - the server's graceful stop (as its Debian unit does it) with a request in flight: the request completes
     with a valid token, the server (and sdksign.service after it) stops within a few seconds, no sdksign
     process is left, and no log mentions a forced kill; no log contains the secret;
@@ -45,8 +49,10 @@ HEADERS_THAT_MATTER = ["Access-Control-Allow-Origin", "Access-Control-Allow-Meth
                        "Cache-Control", "Allow"]
 TIME_CLAIMS = ("iat", "exp", "tokenExp")
 FORCED_KILL_SIGNS = ["terminating forcefully", "SIGKILL", "still did not exit", "Killed"]
-# lighttpd and nginx answer 413 themselves beyond their limit; mod_fcgid answers 500 beyond FcgidMaxRequestLen.
-SERVER_LIMIT_STATUS = {"apache-fcgid": 500}
+# Beyond its own limit each server answers 413 itself, in sdksign's error shape ($body); mod_fcgid reads a
+# chunked body (no length announced) and answers 500 ($server) once it passes FcgidMaxRequestLen.
+CHUNKED_OVER_SERVER_LIMIT = {"apache-fcgid": (500, "$server")}
+SERVER_ERROR_STATUSES = (500, 502, 503, 504)
 
 
 def send(port, path, case):
@@ -114,6 +120,12 @@ def raw_request(port, head, body_parts, timeout=15.0):
 
 
 def read_response(sock):
+    status, _headers, body = read_response_with_headers(sock)
+    return status, body
+
+
+def read_response_with_headers(sock):
+    """(status, {lower-case name: [values]}, body) of the response on sock, read to its end."""
     data = b""
     while True:
         chunk = sock.recv(65536)
@@ -125,7 +137,48 @@ def read_response(sock):
     status = int(lines[0].split()[1]) if lines and len(lines[0].split()) > 1 else 0
     if any(line.lower() == "transfer-encoding: chunked" for line in lines[1:]):
         body = dechunk(body)
-    return status, body
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers.setdefault(name.strip().lower(), []).append(value.strip())
+    return status, headers, body
+
+
+def exchange(port, head, body_parts, timeout=20.0):
+    """Like raw_request, with the headers: (status, headers, body); a server may stop reading a body it
+    refuses, so a failed send still reads the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(head)
+        try:
+            for part in body_parts:
+                sock.sendall(part)
+        except OSError:
+            pass
+        return read_response_with_headers(sock)
+
+
+def server_error_problems(answer, statuses, prop):
+    """What is wrong with an answer the web server made itself, against sdksign's error contract: a status
+    of `statuses`, JSON {"errors":[{"property": prop, "reason": "..."}]}, Content-Type
+    application/json; charset=utf-8, Access-Control-Allow-Origin: * and Cache-Control: no-store."""
+    status, headers, body = answer
+    problems = []
+    if status not in statuses:
+        problems.append(f"status {status}, expected {' or '.join(map(str, statuses))}")
+    try:
+        errors = json.loads(body)["errors"]
+        if [e["property"] for e in errors] != [prop] or not all(isinstance(e["reason"], str) and e["reason"]
+                                                               for e in errors):
+            problems.append(f"errors {errors!r}, expected one with property {prop!r} and a reason")
+    except (ValueError, KeyError, TypeError) as e:
+        problems.append(f"the body is not sdksign's JSON error shape ({type(e).__name__}): {body[:200]!r}")
+    for name, wanted in (("content-type", "application/json; charset=utf-8"),
+                         ("access-control-allow-origin", "*"), ("cache-control", "no-store")):
+        if headers.get(name) != [wanted]:
+            problems.append(f"{name}: {headers.get(name)}, expected [{wanted!r}]")
+    if b"signature" in body:
+        problems.append("signed")
+    return problems
 
 
 def dechunk(data):
@@ -174,14 +227,101 @@ def check_body_limits(dep, table, report):
                  [] if is_sdksign_413(status, answer) else [f"status {status}, body {answer[:200]!r}"])
     body = padded_body(1024 * 1024)
     try:
-        status, answer = raw_request(dep.port, request_head(dep, len(body)), [body])
-    except OSError:
-        status, answer = 0, b""  # a server may close the connection while the body is still coming
-    expected = SERVER_LIMIT_STATUS.get(dep.target, 413)
-    problems = [] if status == expected and b"signature" not in answer else [f"status {status}, expected "
-                                                                              f"{expected}: {answer[:200]!r}"]
-    report.check(f"[{dep.target}] body over the server's own limit (1 MiB): refused by the server "
-                 f"({expected}), never signed", problems)
+        answer = exchange(dep.port, request_head(dep, len(body)), [body])
+        problems = server_error_problems(answer, (413,), "$body")
+    except OSError as e:
+        problems = [f"no answer: {type(e).__name__}: {e}"]
+    report.check(f"[{dep.target}] body over the server's own limit (1 MiB): the server's 413 in sdksign's JSON "
+                 f"shape ($body) with CORS, never signed", problems)
+    body = padded_body(300000)
+    chunks = [b"%x\r\n" % 30000 + body[i:i + 30000] + b"\r\n" for i in range(0, len(body), 30000)] + [b"0\r\n\r\n"]
+    status, prop = CHUNKED_OVER_SERVER_LIMIT.get(dep.target, (413, "$body"))
+    try:
+        problems = server_error_problems(exchange(dep.port, request_head(dep, chunked=True), chunks), (status,), prop)
+    except OSError as e:
+        problems = [f"no answer: {type(e).__name__}: {e}"]
+    report.check(f"[{dep.target}] chunked body over the server's own limit (300000 bytes): the server's {status} "
+                 f"in sdksign's JSON shape ({prop}) with CORS", problems)
+
+
+def sign_head_and_body(dep):
+    body = b'{"meetingNumber":"123456789","role":0}'
+    return request_head(dep, len(body)), [body]
+
+
+def check_sdksign_down(dep, report):
+    """sdksign stopped (systemctl stop) and killed (SIGKILL) behind the server: the server's own 5xx in
+    sdksign's JSON shape ($server) with CORS; then sdksign back, and the server signs again."""
+    if getattr(dep, "listen_process", None) is not None:
+        ways = (("stopped (SIGTERM, as systemctl stop)", signal.SIGTERM), ("killed (SIGKILL)", signal.SIGKILL))
+        for label, sig in ways:
+            dep.listen_process.send_signal(sig)
+            try:
+                dep.listen_process.wait(timeout=deploy_servers.STOP_TIMEOUT_S)
+            except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired; the answer below shows it
+                pass
+            try:
+                problems = server_error_problems(exchange(dep.port, *sign_head_and_body(dep)),
+                                                 SERVER_ERROR_STATUSES, "$server")
+            except OSError as e:
+                problems = [f"no answer: {type(e).__name__}: {e}"]
+            report.check(f"[{dep.target}] sdksign.service {label}: the server's 5xx in sdksign's JSON shape "
+                         f"($server) with CORS", problems)
+            dep.start_listen_service()
+    elif dep.target == "apache-fcgid":
+        # mod_fcgid keeps trying to start a program that cannot start (the client waits); what happens to
+        # it is a worker dying: every sdksign process stopped, a request handed to one of them, then all
+        # killed (as in test_faults.py).
+        pids = dep.sdksign_pids()
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            with socket.create_connection(("127.0.0.1", dep.port), timeout=40.0) as sock:
+                head, body = sign_head_and_body(dep)
+                sock.sendall(head + body[0])
+                time.sleep(1.0)  # mod_fcgid has handed it over to a stopped worker
+                for pid in pids:
+                    os.kill(pid, signal.SIGKILL)
+                problems = server_error_problems(read_response_with_headers(sock), SERVER_ERROR_STATUSES, "$server")
+        except OSError as e:
+            problems = [f"no answer: {type(e).__name__}: {e}"]
+        finally:
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        report.check(f"[{dep.target}] sdksign killed with a request in flight: the server's 5xx in sdksign's "
+                     f"JSON shape ($server) with CORS", problems)
+    else:
+        # A server that starts sdksign itself (lighttpd bin-path, CGI): every sdksign process
+        # killed, and the program made unstartable, so that the server cannot bring it back meanwhile.
+        os.chmod(dep.sdksign, 0o644)
+        try:
+            for pid in dep.sdksign_pids():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            deploy_servers.wait_for(lambda: not dep.sdksign_pids(), 5.0)
+            try:
+                problems = server_error_problems(exchange(dep.port, *sign_head_and_body(dep), timeout=40.0),
+                                                 SERVER_ERROR_STATUSES, "$server")
+            except OSError as e:
+                problems = [f"no answer: {type(e).__name__}: {e}"]
+            report.check(f"[{dep.target}] sdksign killed and unable to start: the server's 5xx in sdksign's JSON "
+                         f"shape ($server) with CORS", problems)
+        finally:
+            os.chmod(dep.sdksign, 0o755)
+    back = deploy_servers.wait_for(lambda: send_health(dep) == 200, deploy_servers.START_TIMEOUT_S, step=0.25)
+    report.check(f"[{dep.target}] sdksign back: the server serves again", [] if back else ["health is not 200"])
+
+
+def send_health(dep):
+    try:
+        return run_table.http_request(dep.port, "GET", dep.url("/health"), timeout=5.0)[0]
+    except (OSError, http.client.HTTPException):
+        return None
 
 
 def check_stop(dep, report, secret):
@@ -267,6 +407,7 @@ def main():
         reference = reference_answers(args, table, secret, reference_stderr)
         run_table_through(dep, table, report, secret, reference)
         check_body_limits(dep, table, report)
+        check_sdksign_down(dep, report)
         check_stop(dep, report, secret)
         logs = dep.all_logs()
         report.check(f"[{args.target}] no log contains the secret",

@@ -27,6 +27,7 @@ from run_table import (Report, children_of, exe_of, free_port, group_members, ht
                        listening_addresses, read_text, short_temp_dir, verify_signature, wait_gone,
                        wait_until_serving)
 import evidence  # noqa: E402
+from test_deploy_server import exchange, server_error_problems  # noqa: E402
 import sanitizers  # noqa: E402
 
 STOP_TIMEOUT_S = 5.0
@@ -105,6 +106,60 @@ def stop_and_check(report, label, process, send_signal):
     report.check(f"{label}: everything stopped after SIGINT", problems,
                  f"{time.monotonic() - started:.2f} s, exit status {process.returncode}")
     kill_group(process.pid)
+
+
+def check_own_errors(args, report, env_file, scratch, serve_dir):
+    """lighttpd's own answers in sdksign's JSON shape with CORS: a body over lighttpd's limit (413, $body), and
+    sdksign killed while it cannot start again (503, $server). Runs scripts/serve on a copy of the build's
+    sdksign and env.so (the copy is made unstartable, never the build's). Returns the output."""
+    build = os.path.join(scratch, "build-copy")
+    os.makedirs(os.path.join(build, "src"), exist_ok=True)
+    os.makedirs(os.path.join(build, "plugins", "env"), exist_ok=True)
+    binary = os.path.join(build, "src", "sdksign")
+    shutil.copy2(os.path.join(args.build_root, "src", "sdksign"), binary)
+    shutil.copy2(os.path.join(args.build_root, "plugins", "env", "env.so"), os.path.join(build, "plugins", "env"))
+    port = free_port()
+    env = serve_environment(args, port, env_file, serve_dir)
+    env["SDKSIGN_BUILD_DIR"] = build
+    process, out_path, err_path = start_serve(args, env, scratch, "serve-errors")
+    try:
+        problem = wait_until_serving(port, process)
+        report.check("lighttpd's own errors: serving", [problem] if problem else [])
+        if problem:
+            return read_text(out_path) + read_text(err_path)
+        body = README_BODY + b" " * (1024 * 1024)
+        head = (f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                f"Origin: https://meet.example.com\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+        try:
+            problems = server_error_problems(exchange(port, head.encode(), [body]), (413,), "$body")
+        except OSError as e:
+            problems = [f"no answer: {type(e).__name__}: {e}"]
+        report.check("a body over lighttpd's own limit (1 MiB): lighttpd's 413 in sdksign's JSON shape ($body) with "
+                     "CORS", problems)
+        os.chmod(binary, 0o644)
+        children = children_of(process.pid)
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        wait_gone(children, 5.0)
+        head = (f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(README_BODY)}\r\nConnection: close\r\n\r\n")
+        try:
+            problems = server_error_problems(exchange(port, head.encode(), [README_BODY]), (500, 502, 503, 504),
+                                             "$server")
+        except OSError as e:
+            problems = [f"no answer: {type(e).__name__}: {e}"]
+        report.check("sdksign killed and unable to start: lighttpd's 5xx in sdksign's JSON shape ($server) with CORS",
+                     problems)
+    finally:
+        kill_group(process.pid)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+    return read_text(out_path) + read_text(err_path)
 
 
 def main():
@@ -198,6 +253,7 @@ def main():
                 except subprocess.TimeoutExpired:
                     pass
                 outputs.append(read_text(out_path) + read_text(err_path))
+        outputs.append(check_own_errors(args, report, env_file, scratch, serve_dir))
         report.check("no output contains the secret",
                      ["THE SECRET APPEARS IN THE OUTPUT"] if any(secret in text for text in outputs) else [])
         # The output of scripts/serve holds lighttpd's stderr, which the sdksign processes it spawned inherit.
