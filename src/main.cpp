@@ -14,6 +14,7 @@
 #include "gateway/cgi_gateway.hpp"
 #include "gateway/fastcgi_server.hpp"
 #include "gateway/listen_socket.hpp"
+#include "gateway/start_mode.hpp"
 #include "log/log.hpp"
 #include "signing/token_signer.hpp"
 
@@ -142,38 +143,48 @@ int serve(const config::Options& options, credentials::Store& store, credentials
 }
 
 int run(int argc, char** argv) {
-    const std::vector<std::string> arguments(argv + 1, argv + argc);
-    // Decided before anything can fail, so a CGI failure is still answered in HTTP.
-    bool as_cgi = false;
-    bool serving = arguments.empty() || arguments.front() == "serve" || arguments.front().starts_with("-");
+    // Decided first, before the command line is looked at and before anything can fail (so that a CGI
+    // failure is still answered in HTTP). Started as CGI, the command line is the request's query string
+    // (RFC 3875 section 4.4: `?--config%3D/dev/null` arrives as the argument `--config=/dev/null`), so it is
+    // never read: no option, no subcommand. Only the server's environment and the configuration file count.
+    const gateway::StartMode start_mode = gateway::detect_start_mode();
+    const bool as_cgi = start_mode == gateway::StartMode::cgi;
+    std::vector<std::string> arguments;
+    if (!as_cgi) {
+        arguments.assign(argv + 1, argv + argc);
+    }
 
     config::Options options;
     try {
         options = config::parse_options(arguments, environment_strings());
     } catch (const ConfigError& e) {
-        if (serving) {
-            as_cgi = FCGX_IsCGI() != 0 && std::getenv("GATEWAY_INTERFACE") != nullptr;
-        }
         return fail(as_cgi, std::string("configuration: ") + e.what());
     }
     log::set_level(options.log_level);
+    if (as_cgi && argc > 1) {
+        // Counted, never echoed: the arguments are whatever a client put into the query string.
+        log::info("main",
+                  "started as CGI: ignored " + std::to_string(argc - 1) +
+                      " command-line argument(s) (the query string; only the server's environment "
+                      "and the configuration file configure a CGI process)");
+    }
+    if (as_cgi && options.listen) {
+        return fail(as_cgi,
+                    "configuration: listen is set, but a process started as CGI answers its one "
+                    "request and never listens; set it only for `sdksign --listen` services");
+    }
     // Before any credential is read, so no secret is ever in a dumpable process.
     credentials::harden_process(options.core_dumps);
-    serving = options.command == config::Command::serve;
+    const bool serving = options.command == config::Command::serve;
     if (serving && FCGX_Init() != 0) {
         log::error("main", "cannot initialise libfcgi");
         return 1;
     }
-    if (serving && !options.listen) {
-        if (FCGX_IsCGI() != 0) {
-            as_cgi = std::getenv("GATEWAY_INTERFACE") != nullptr;
-            if (!as_cgi) {
-                log::error("main",
-                           "not started by a web server: standard input is not a FastCGI socket and "
-                           "GATEWAY_INTERFACE is unset; use --listen ADDRESS, or `sdksign --help`");
-                return exit_config_error;
-            }
-        }
+    if (serving && !options.listen && start_mode == gateway::StartMode::command_line) {
+        log::error("main",
+                   "not started by a web server: standard input is not a FastCGI socket and "
+                   "GATEWAY_INTERFACE is unset; use --listen ADDRESS, or `sdksign --help`");
+        return exit_config_error;
     }
 
     switch (options.command) {

@@ -4,8 +4,6 @@
 #include "gateway/cgi_variables.hpp"
 #include "log/log.hpp"
 
-#include <fcgiapp.h>
-
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,10 +50,6 @@ bool write_all(int fd, const std::string& data) {
 }
 
 } // namespace
-
-bool started_as_cgi() {
-    return FCGX_IsCGI() != 0 && std::getenv("GATEWAY_INTERFACE") != nullptr;
-}
 
 int serve_cgi(std::size_t max_body_bytes, const RequestHandler& handler) {
     http::Request request = request_from_variables(environ);
