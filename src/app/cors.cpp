@@ -1,6 +1,7 @@
 #include "app/cors.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <string>
 
 namespace sdksign::app {
@@ -15,7 +16,63 @@ bool is_header_list(std::string_view text) {
     });
 }
 
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 } // namespace
+
+std::optional<std::string> canonical_origin(std::string_view origin) {
+    constexpr unsigned max_port = 65535;
+    const auto separator = origin.find("://");
+    if (separator == std::string_view::npos || separator == 0) {
+        return std::nullopt;
+    }
+    const auto scheme = origin.substr(0, separator);
+    const bool scheme_ok = std::all_of(scheme.begin(), scheme.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+            c == '-' || c == '.';
+    });
+    auto authority = origin.substr(separator + 3);
+    // Printable ASCII without the characters that start a path, query, fragment or user part.
+    const bool authority_ok = std::all_of(authority.begin(), authority.end(), [](char c) {
+        return c > ' ' && c < 0x7F && c != '/' && c != '?' && c != '#' && c != '@' && c != '\\' && c != '*';
+    });
+    if (!scheme_ok || !authority_ok || authority.empty()) {
+        return std::nullopt;
+    }
+    // The port follows the last ':' unless that ':' is inside an IPv6 literal ([::1]).
+    std::string_view host = authority;
+    std::string_view port_text;
+    const auto colon = authority.rfind(':');
+    if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
+        host = authority.substr(0, colon);
+        port_text = authority.substr(colon + 1);
+    }
+    if (host.empty()) {
+        return std::nullopt;
+    }
+    std::string result;
+    result.reserve(origin.size());
+    std::transform(scheme.begin(), scheme.end(), std::back_inserter(result), lower);
+    result += "://";
+    std::transform(host.begin(), host.end(), std::back_inserter(result), lower);
+    if (!port_text.empty()) {
+        unsigned port = 0;
+        const auto [end, error] =
+            std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+        if (error != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
+            port > max_port) {
+            return std::nullopt;
+        }
+        const bool default_port =
+            (result.starts_with("https://") && port == 443) || (result.starts_with("http://") && port == 80);
+        if (!default_port) {
+            result += ":" + std::to_string(port);
+        }
+    }
+    return result;
+}
 
 bool is_listed_origin(const Settings& settings, std::string_view origin) {
     return std::find(settings.allowed_origins.begin(), settings.allowed_origins.end(), origin) !=

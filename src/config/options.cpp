@@ -1,5 +1,6 @@
 #include "config/options.hpp"
 
+#include "app/cors.hpp"
 #include "errors.hpp"
 
 #include <boost/program_options.hpp>
@@ -102,29 +103,64 @@ std::string option_name_for_variable(std::string_view variable) {
     return name;
 }
 
-/// Where each option came from, for error messages: "--threads", "SDKSIGN_THREADS", "file:line"-less "in
-/// FILE".
-using Sources = std::map<std::string, std::string, std::less<>>;
+/// Where an option was set, for error messages: "--threads", "environment variable SDKSIGN_THREADS" or
+/// "FILE line 3: option threads".
+struct Source {
+    std::string where;
+    /// A value read from a file is never repeated in a message: a secret pasted onto the wrong line would
+    /// land in the log (as CGI, the web server's error log).
+    bool from_file = false;
+
+    /// The value as a message may show it.
+    [[nodiscard]] std::string quote(std::string_view value) const {
+        return from_file ? std::string("the value") : "'" + std::string(value) + "'";
+    }
+};
+using Sources = std::map<std::string, Source, std::less<>>;
+
+/// `name` or `provider.name`, each part of a-z, 0-9, '-' and '_' starting with a letter or digit: what a
+/// configuration file or an environment variable may name. Anything else is refused before Boost looks it
+/// up (an empty name matches every option there, "ambiguous") and is never repeated in a message, since it
+/// may be anything.
+bool is_option_name(std::string_view name) {
+    const auto dot = name.find('.');
+    const auto valid_part = [](std::string_view part) {
+        return !part.empty() && part.front() != '-' && part.front() != '_' &&
+            std::ranges::all_of(part, [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+            });
+    };
+    if (dot == std::string_view::npos) {
+        return valid_part(name);
+    }
+    return valid_part(name.substr(0, dot)) && valid_part(name.substr(dot + 1));
+}
 
 void absorb(const po::parsed_options& parsed, const po::options_description& known, po::variables_map& values,
             Sources& sources, std::map<std::string, std::pair<std::string, std::string>>& section_options,
-            const std::function<std::string(const std::string&)>& describe) {
+            const std::function<Source(const std::string&)>& describe) {
     po::parsed_options host(&known);
     for (const auto& option : parsed.options) {
         if (option.position_key >= 0) {
             continue;
+        }
+        if (option.string_key.empty()) {
+            // Every source checks its names first; this guards Boost's lookup, which calls "" ambiguous.
+            throw ConfigError("an option without a name; see sdksign --help");
         }
         if (option.string_key.find('.') != std::string::npos) {
             // A provider's option: keep the first source's value, as Boost does for host options.
             if (!section_options.contains(option.string_key)) {
                 const std::string value = option.value.empty() ? std::string() : option.value.front();
                 section_options.emplace(option.string_key,
-                                        std::make_pair(value, describe(option.string_key)));
+                                        std::make_pair(value, describe(option.string_key).where));
             }
             continue;
         }
         if (known.find_nothrow(option.string_key, false) == nullptr) {
-            throw ConfigError("unknown option " + describe(option.string_key) + "; see sdksign --help");
+            const Source source = describe(option.string_key);
+            throw ConfigError(source.from_file ? source.where + " is unknown; see sdksign --help"
+                                               : "unknown option " + source.where + "; see sdksign --help");
         }
         if (values.count(option.string_key) > 0) {
             // An earlier source set it. Boost would merge a list (cors-origin) across sources; the first
@@ -157,7 +193,8 @@ Integer integer_option(const po::variables_map& values, const Sources& sources, 
             range << std::oct;
         }
         range << minimum << " and " << maximum;
-        throw ConfigError(sources.at(name) + ": '" + text + "' is not " +
+        const Source& source = sources.at(name);
+        throw ConfigError(source.where + ": " + source.quote(text) + " is not " +
                           (base == 8 ? "an octal number" : "a whole number") + " between " + range.str());
     }
     return parsed;
@@ -185,16 +222,17 @@ std::vector<std::string> list_words(const std::vector<std::string>& raw) {
     return words;
 }
 
-std::vector<std::string> split_origins(const std::vector<std::string>& raw, const std::string& where) {
-    std::vector<std::string> origins = list_words(raw);
-    for (const auto& origin : origins) {
-        // An origin is scheme://host[:port]: a path or a trailing slash never matches a browser's.
-        const auto scheme = origin.find("://");
-        if (origin == "*" || scheme == std::string::npos ||
-            origin.find('/', scheme + 3) != std::string::npos) {
-            throw ConfigError(where + ": '" + origin +
-                              "' is not an origin like https://app.example.com (no path, no *)");
+/// Each origin as browsers send it (https://A.Example.com:443 becomes https://a.example.com), or the
+/// allow-list would hold an entry that can never match.
+std::vector<std::string> split_origins(const std::vector<std::string>& raw, const Source& source) {
+    std::vector<std::string> origins;
+    for (const auto& word : list_words(raw)) {
+        auto origin = app::canonical_origin(word);
+        if (!origin) {
+            throw ConfigError(source.where + ": " + source.quote(word) +
+                              " is not an origin like https://app.example.com (no path, no *)");
         }
+        origins.push_back(std::move(*origin));
     }
     return origins;
 }
@@ -214,33 +252,36 @@ Enum choice_option(const po::variables_map& values, const Sources& sources, cons
         names += names.empty() ? "" : ", ";
         names += word;
     }
-    throw ConfigError(sources.at(name) + ": '" + text + "' is not one of " + names);
+    const Source& source = sources.at(name);
+    throw ConfigError(source.where + ": " + source.quote(text) + " is not one of " + names);
 }
 
-std::vector<app::MeetingRule> meeting_rules(const std::vector<std::string>& raw, const std::string& where) {
+std::vector<app::MeetingRule> meeting_rules(const std::vector<std::string>& raw, const Source& source) {
     std::vector<app::MeetingRule> rules;
     for (const auto& word : list_words(raw)) {
         auto rule = app::parse_meeting_rule(word);
         if (!rule) {
-            throw ConfigError(where + ": '" + word +
-                              "' is not a meeting number (digits) or a prefix of one (digits then *)");
+            throw ConfigError(source.where + ": " + source.quote(word) +
+                              " is not a meeting number (digits) or a prefix of one (digits then *)");
         }
         rules.push_back(std::move(*rule));
     }
     if (rules.empty()) {
-        throw ConfigError(where + ": the list of meetings is empty");
+        throw ConfigError(source.where + ": the list of meetings is empty");
     }
     return rules;
 }
 
 /// The token's digest. The token itself only lives in wiped memory and never reaches a message: the file
 /// may hold something else by mistake (a private key, a password).
-Botan::secure_vector<std::uint8_t> bearer_token_from_file(const std::string& path, const std::string& where) {
+Botan::secure_vector<std::uint8_t> bearer_token_from_file(const std::string& path, const Source& source) {
     constexpr std::size_t shortest_token = 16;
     constexpr std::size_t longest_token = 4096;
+    // The path is a value like any other: shown only when it did not come from a file.
+    const std::string file_name = source.from_file ? std::string("the file it names") : path;
     std::ifstream file(path, std::ios::binary);
     if (!file) {
-        throw ConfigError(where + ": cannot read " + path);
+        throw ConfigError(source.where + ": cannot read " + file_name);
     }
     Botan::secure_vector<char> text(longest_token + 2);
     file.read(text.data(), static_cast<std::streamsize>(text.size()));
@@ -259,7 +300,7 @@ Botan::secure_vector<std::uint8_t> bearer_token_from_file(const std::string& pat
             c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
     });
     if (size < shortest_token || size > longest_token || !token68) {
-        throw ConfigError(where + ": " + path +
+        throw ConfigError(source.where + ": " + file_name +
                           " must hold one token of 16 to 4096 characters from A-Z a-z 0-9 " +
                           "-._~+/= (and nothing else but a final newline)");
     }
@@ -270,9 +311,67 @@ std::string checked_path(const po::variables_map& values, const Sources& sources
                          const std::string& fallback) {
     std::string path = text_option(values, name, fallback);
     if (path.empty() || path.front() != '/') {
-        throw ConfigError(sources.at(name) + ": '" + path + "' must start with /");
+        const Source& source = sources.at(name);
+        throw ConfigError(source.where + ": " + source.quote(path) + " must start with /");
     }
     return path;
+}
+
+std::string trimmed(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return std::string(text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1));
+}
+
+/// A configuration file in Boost's INI dialect (`name = value`, `[section]`, `#` to the end of a line is a
+/// comment), read here instead of by po::parse_config_file: Boost's errors quote the offending line, and a
+/// secret pasted onto a line of its own (`token hvs....`) would land in the log. Errors name the file and
+/// the line number, and never repeat the line's text. `line_of` gets the line of each option.
+po::parsed_options parse_config_text(std::istream& in, const std::string& file,
+                                     const po::options_description& known,
+                                     std::map<std::string, std::size_t>& line_of) {
+    po::parsed_options parsed(&known);
+    std::string prefix;
+    std::string line;
+    for (std::size_t number = 1; std::getline(in, line); ++number) {
+        const std::string at = file + " line " + std::to_string(number);
+        const std::string text = trimmed(std::string_view(line).substr(0, line.find('#')));
+        if (text.empty()) {
+            continue;
+        }
+        if (text.front() == '[' && text.back() == ']') {
+            const std::string section = trimmed(std::string_view(text).substr(1, text.size() - 2));
+            if (!is_option_name(section) || section.find('.') != std::string::npos) {
+                throw ConfigError(at + ": not a section name like [vault] (a-z, 0-9, '-', '_')");
+            }
+            prefix = section + ".";
+            continue;
+        }
+        const auto equals = text.find('=');
+        if (equals == std::string::npos) {
+            throw ConfigError(at + ": not a line of the form 'name = value', '[section]' or '# comment'");
+        }
+        const std::string name = prefix + trimmed(std::string_view(text).substr(0, equals));
+        if (name.empty() || name == prefix) {
+            throw ConfigError(at + ": an option without a name (name = value)");
+        }
+        if (!is_option_name(name)) {
+            throw ConfigError(at + ": not an option name (a-z, 0-9, '-', '_'; see sdksign --help)");
+        }
+        if (const auto earlier = line_of.find(name); earlier != line_of.end()) {
+            throw ConfigError(at + ": option " + name + " is already set on line " +
+                              std::to_string(earlier->second));
+        }
+        line_of.emplace(name, number);
+        po::option option;
+        option.string_key = name;
+        option.value.push_back(trimmed(std::string_view(text).substr(equals + 1)));
+        option.unregistered = known.find_nothrow(name, false) == nullptr;
+        parsed.options.push_back(std::move(option));
+    }
+    return parsed;
 }
 
 } // namespace
@@ -325,6 +424,11 @@ Options parse_options(const std::vector<std::string>& arguments,
                 const auto name_end =
                     token.starts_with("--") ? token.find('=') : std::min<std::size_t>(2, token.size());
                 throw ConfigError("unknown option " + token.substr(0, name_end) + "; see sdksign --help");
+            } else if (option.unregistered && !is_option_name(option.string_key)) {
+                // --env.=x or --.x=y: a provider's option needs both names.
+                const std::string& token = option.original_tokens.front();
+                throw ConfigError("unknown option " + token.substr(0, token.find('=')) +
+                                  "; see sdksign --help");
             } else if (option.unregistered && option.original_tokens.front().find('=') == std::string::npos) {
                 // Boost cannot know that an undeclared option takes a value, so "--env.key-var X" would
                 // silently lose X to the positional arguments.
@@ -334,7 +438,7 @@ Options parse_options(const std::vector<std::string>& arguments,
             }
         }
         absorb(parsed, known, values, sources, options.section_options,
-               [](const std::string& name) { return "--" + name; });
+               [](const std::string& name) { return Source{"--" + name}; });
     } catch (const po::error& e) {
         throw ConfigError(std::string("command line: ") + e.what());
     }
@@ -353,12 +457,17 @@ Options parse_options(const std::vector<std::string>& arguments,
             const std::string variable = entry.substr(0, equals);
             po::option option;
             option.string_key = option_name_for_variable(variable);
+            if (!is_option_name(option.string_key)) {
+                throw ConfigError(
+                    "environment variable " + variable +
+                    " names no option (SDKSIGN_NAME or SDKSIGN_PROVIDER__NAME); see sdksign --help");
+            }
             option.value.push_back(equals == std::string::npos ? "" : entry.substr(equals + 1));
             variable_of[option.string_key] = variable;
             parsed.options.push_back(option);
         }
         absorb(parsed, known, values, sources, options.section_options,
-               [&](const std::string& name) { return "environment variable " + variable_of[name]; });
+               [&](const std::string& name) { return Source{"environment variable " + variable_of[name]}; });
     }
 
     const bool explicit_file = values.count("config") > 0;
@@ -369,13 +478,11 @@ Options parse_options(const std::vector<std::string>& arguments,
     }
     if (file) {
         const std::string where = options.config_file.string();
-        try {
-            const auto parsed = po::parse_config_file(file, known, true);
-            absorb(parsed, known, values, sources, options.section_options,
-                   [&](const std::string& name) { return where + ": option " + name; });
-        } catch (const po::error& e) {
-            throw ConfigError(where + ": " + e.what());
-        }
+        std::map<std::string, std::size_t> line_of;
+        const auto parsed = parse_config_text(file, where, known, line_of);
+        absorb(parsed, known, values, sources, options.section_options, [&](const std::string& name) {
+            return Source{where + " line " + std::to_string(line_of.at(name)) + ": option " + name, true};
+        });
     }
 
     if (values.count("help")) {
@@ -387,13 +494,18 @@ Options parse_options(const std::vector<std::string>& arguments,
     if (values.count("listen")) {
         options.listen = values["listen"].as<std::string>();
         if (options.listen->empty()) {
-            throw ConfigError(sources.at("listen") + ": the address is empty");
+            throw ConfigError(sources.at("listen").where + ": the address is empty");
         }
     }
     options.socket_mode = integer_option<unsigned>(values, sources, "socket-mode", 0660, 0, 0777, 8);
     options.threads = integer_option<unsigned>(values, sources, "threads", 4, 1, 256);
     options.shutdown_timeout =
         std::chrono::seconds(integer_option<int>(values, sources, "shutdown-timeout", 5, 1, 60));
+    options.head_limit_bytes =
+        integer_option<std::size_t>(values, sources, "head-limit-bytes", 32768, 1024, 1048576);
+    options.head_timeout = std::chrono::seconds(integer_option<int>(values, sources, "head-timeout", 10, 1, 300));
+    options.idle_timeout =
+        std::chrono::seconds(integer_option<int>(values, sources, "idle-timeout", 60, 1, 3600));
     options.provider = text_option(values, "provider", "env");
     options.provider_path = text_option(values, "provider-path", "");
     options.plugin_dir = text_option(values, "plugin-dir", "");
@@ -431,7 +543,7 @@ Options parse_options(const std::vector<std::string>& arguments,
                                              {"reject", app::OriginCheck::reject},
                                              {"strict", app::OriginCheck::strict}}});
     if (access.origin_check != app::OriginCheck::off && settings.allowed_origins.empty()) {
-        throw ConfigError(sources.at("origin-check") +
+        throw ConfigError(sources.at("origin-check").where +
                           " needs the allowed origins: set cors-origin (every origin would be refused)");
     }
     access.require_user =
@@ -450,8 +562,9 @@ Options parse_options(const std::vector<std::string>& arguments,
     if (values.count("log-level")) {
         const auto level = log::parse_level(values["log-level"].as<std::string>());
         if (!level) {
-            throw ConfigError(sources.at("log-level") + ": '" + values["log-level"].as<std::string>() +
-                              "' is not one of debug, info, warn, error");
+            const Source& source = sources.at("log-level");
+            throw ConfigError(source.where + ": " + source.quote(values["log-level"].as<std::string>()) +
+                              " is not one of debug, info, warn, error");
         }
         options.log_level = *level;
     }
@@ -498,11 +611,6 @@ std::string help_text(const std::string& provider, const std::vector<sdksign_opt
         for (const auto& doc : provider_docs) {
             out << "  " << provider << "." << doc.name << "\n      " << (doc.help != nullptr ? doc.help : "");
             if (doc.default_value != nullptr) {
-    options.head_limit_bytes =
-        integer_option<std::size_t>(values, sources, "head-limit-bytes", 32768, 1024, 1048576);
-    options.head_timeout = std::chrono::seconds(integer_option<int>(values, sources, "head-timeout", 10, 1, 300));
-    options.idle_timeout =
-        std::chrono::seconds(integer_option<int>(values, sources, "idle-timeout", 60, 1, 3600));
                 out << " [default: " << doc.default_value << "]";
             }
             out << "\n";

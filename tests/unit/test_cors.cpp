@@ -166,4 +166,50 @@ BOOST_AUTO_TEST_CASE(preflight_with_an_allow_list) {
     BOOST_TEST(vary_headers == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(allow_list_entries_are_stored_as_browsers_send_origins) {
+    // RFC 6454 6.2: browsers send scheme and host in lower case and no default port; an entry written any
+    // other way could never match.
+    const std::vector<std::pair<std::string_view, std::optional<std::string>>> rows{
+        {"https://app.example.com", "https://app.example.com"},
+        {"https://A.Example.com:443", "https://a.example.com"},
+        {"HTTPS://APP.EXAMPLE.COM", "https://app.example.com"},
+        {"http://localhost:80", "http://localhost"},
+        {"http://localhost:3000", "http://localhost:3000"},
+        {"https://app.example.com:80", "https://app.example.com:80"},
+        {"http://app.example.com:443", "http://app.example.com:443"},
+        {"https://app.example.com:08443", "https://app.example.com:8443"},
+        {"https://app.example.com:0443", "https://app.example.com"},
+        {"https://app.example.com:", "https://app.example.com"},
+        {"http://[::1]:8080", "http://[::1]:8080"},
+        {"http://[::1]", "http://[::1]"},
+        {"http://[FE80::1]:80", "http://[fe80::1]"},
+        {"capacitor://LocalHost", "capacitor://localhost"},
+        {"*", std::nullopt},
+        {"null", std::nullopt},
+        {"app.example.com", std::nullopt},
+        {"://app.example.com", std::nullopt},
+        {"https://", std::nullopt},
+        {"https://:443", std::nullopt},
+        {"https://app.example.com/", std::nullopt},
+        {"https://app.example.com/path", std::nullopt},
+        {"https://app.example.com?x", std::nullopt},
+        {"https://app.example.com#x", std::nullopt},
+        {"https://user@app.example.com", std::nullopt},
+        {"https://*.example.com", std::nullopt},
+        {"https://app.example.com:0", std::nullopt},
+        {"https://app.example.com:65536", std::nullopt},
+        {"https://app.example.com:44x", std::nullopt},
+        {"https://app.example.com:-1", std::nullopt},
+        {"https://b\xc3\xbc"
+         "cher.example",
+         std::nullopt},
+        {"ht tp://app.example.com", std::nullopt},
+    };
+    for (const auto& [entry, expected] : rows) {
+        BOOST_TEST_CONTEXT(entry) {
+            BOOST_TEST((sdksign::app::canonical_origin(entry) == expected));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -261,10 +261,11 @@ BOOST_AUTO_TEST_CASE(refused_bodies) {
          {{"meetingNumber", not_a_meeting_number("\"123456789012345678901\"")}}},
         {"mn too large a number",
          R"({"meetingNumber":123456789012345678901,"role":0})",
-         {{"meetingNumber", not_a_meeting_number("123456789012345667584")}}},
+         // Quoted as written: the double it becomes would print as 123456789012345667584.
+         {{"meetingNumber", not_a_meeting_number("123456789012345678901")}}},
         {"mn 2^53 is no longer exact",
          R"({"meetingNumber":9007199254740992.0,"role":0})",
-         {{"meetingNumber", not_a_meeting_number("9007199254740992")}}},
+         {{"meetingNumber", not_a_meeting_number("9007199254740992.0")}}},
         {"mn true", R"({"meetingNumber":true,"role":0})", {{"meetingNumber", not_a_meeting_number("true")}}},
         // Errors come in the sample's order, whatever the order of the keys.
         {"order: schema first",
@@ -331,6 +332,10 @@ BOOST_AUTO_TEST_CASE(invalid_json_is_one_body_error) {
         {"control character in a string", "{\"a\":\"\x01\"}"},
         {"bad escape", R"({"a":"\x41"})"},
         {"lone surrogate escape", R"({"a":"\ud800"})"},
+        {"lone low surrogate escape", R"({"a":"\udc00"})"},
+        {"low surrogate before a high one", R"({"a":"\udc00\ud800"})"},
+        {"lone low surrogate in a key", R"({"\uDFFF":1})"},
+        {"lone low surrogate after a valid pair", R"({"a":"\ud83d\ude00\ude00"})"},
         {"invalid UTF-8 byte", "{\"a\":\"\xff\"}"},
         {"truncated UTF-8 sequence", "{\"a\":\"\xe6\x97\"}"},
         {"overlong UTF-8 encoding of '/'", "{\"a\":\"\xc0\xaf\"}"},
@@ -364,6 +369,99 @@ BOOST_AUTO_TEST_CASE(json_error_reason_names_the_problem_and_the_offset) {
     const auto& errors = std::get<RequestRejection>(result).errors;
     check_errors(errors,
                  {{"$body", "Body is not valid JSON: Missing a name for object member. (at byte 10)"}});
+}
+
+BOOST_AUTO_TEST_CASE(both_halves_of_a_surrogate_pair_are_refused_alike) {
+    // A lone low surrogate used to pass as the bytes ED B0 80 (not UTF-8) and be echoed into a
+    // charset=utf-8 body; now it gets the reason a lone high surrogate gets, at its own offset.
+    const std::string reason = "Body is not valid JSON: The surrogate pair in string is invalid. (at byte 6)";
+    for (const std::string body : {R"({"a":"\ud800"})", R"({"a":"\udc00"})", R"({"a":"\uDBFF"})",
+                                   R"({"a":"\uDFFF"})", R"({"a":"\udc00\ud800"})"}) {
+        BOOST_TEST_CONTEXT(body) {
+            check_errors(std::get<RequestRejection>(parse_meeting_request(body)).errors, {{"$body", reason}});
+        }
+    }
+    check_errors(
+        std::get<RequestRejection>(parse_meeting_request(R"({"role":"\udc00","meetingNumber":"1"})")).errors,
+        {{"$body", "Body is not valid JSON: The surrogate pair in string is invalid. (at byte 9)"}});
+    // An earlier syntax error is still the one reported.
+    check_errors(
+        std::get<RequestRejection>(parse_meeting_request(R"({"a" 1, "b":"\udc00"})")).errors,
+        {{"$body", "Body is not valid JSON: Missing a colon after a name of object member. (at byte 5)"}});
+    // What is not a lone surrogate stays accepted: a pair, an escaped backslash before "udc00".
+    for (const std::string body :
+         {R"({"a":"\ud83d\ude00"})", R"({"a":"\\udc00"})", R"({"a":"x\"\\\u00e9"})"}) {
+        BOOST_TEST_CONTEXT(body) {
+            BOOST_TEST(std::holds_alternative<MeetingTokenRequest>(parse_meeting_request(body)));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(echoed_strings_are_valid_utf8) {
+    // A pair becomes one 4-byte character, echoed whole.
+    const auto result = parse_meeting_request(R"({"meetingNumber":"1","role":"\ud83d\ude00"})");
+    check_errors(std::get<RequestRejection>(result).errors,
+                 {{"role", not_whole_decimal("\"\xf0\x9f\x98\x80\"")}});
+}
+
+BOOST_AUTO_TEST_CASE(numbers_are_read_as_json_parse_reads_them_and_quoted_as_written) {
+    // Correctly rounded, as JavaScript's JSON.parse (and so the sample) reads them: 0.99999999999999999999
+    // is 1. A refused number is quoted as the client wrote it, never as a re-printed double.
+    const std::vector<Accepted> accepted{
+        {"role 0.99999999999999999999 is 1",
+         R"({"meetingNumber":"1","role":0.99999999999999999999})",
+         MeetingNumber{"1", true},
+         1,
+         {},
+         {}},
+        {"role 1.0", R"({"meetingNumber":"1","role":1.0})", MeetingNumber{"1", true}, 1, {}, {}},
+        {"role 1e0", R"({"meetingNumber":"1","role":1e0})", MeetingNumber{"1", true}, 1, {}, {}},
+        {"role -0", R"({"meetingNumber":"1","role":-0})", MeetingNumber{"1", true}, 0, {}, {}},
+        {"role 1e-400 is 0", R"({"meetingNumber":"1","role":1e-400})", MeetingNumber{"1", true}, 0, {}, {}},
+        {"expirationSeconds 3600.00000000000000001",
+         R"({"expirationSeconds":3600.00000000000000001})",
+         {},
+         {},
+         3600,
+         {}},
+    };
+    for (const auto& row : accepted) {
+        BOOST_TEST_CONTEXT(row.name) {
+            const auto result = parse_meeting_request(row.body);
+            const auto* request = std::get_if<MeetingTokenRequest>(&result);
+            BOOST_TEST_REQUIRE(request != nullptr);
+            BOOST_TEST((request->role == row.role));
+            BOOST_TEST((request->expiration_seconds == row.expiration_seconds));
+        }
+    }
+    const std::vector<Refused> refused{
+        {"role 0.50000000000000000001",
+         R"({"meetingNumber":"1","role":0.50000000000000000001})",
+         {{"role", not_zero_or_one("0.50000000000000000001")}}},
+        {"role 1.5e0", R"({"meetingNumber":"1","role":1.5e0})", {{"role", not_zero_or_one("1.5e0")}}},
+        {"role 2.0", R"({"meetingNumber":"1","role":2.0})", {{"role", not_zero_or_one("2.0")}}},
+        {"role 1E1", R"({"meetingNumber":"1","role":1E1})", {{"role", not_zero_or_one("1E1")}}},
+        {"the last of two roles is quoted",
+         R"({"meetingNumber":"1","role":3,"x":{"role":4},"role":5})",
+         {{"role", not_zero_or_one("5")}}},
+        {"a long number is cut",
+         R"({"meetingNumber":"1","role":0.)" + std::string(60, '5') + "}",
+         {{"role", not_zero_or_one("0." + std::string(38, '5') + "...")}}},
+        {"expirationSeconds 3600.5",
+         R"({"expirationSeconds":3600.50})",
+         {{"expirationSeconds", "Value 3600.50 not allowed, must be a whole number of seconds"}}},
+        {"meetingNumber -1.0",
+         R"({"meetingNumber":-1.0,"role":0})",
+         {{"meetingNumber", not_a_meeting_number("-1.0")}}},
+    };
+    for (const auto& row : refused) {
+        BOOST_TEST_CONTEXT(row.name) {
+            const auto result = parse_meeting_request(row.body);
+            const auto* rejection = std::get_if<RequestRejection>(&result);
+            BOOST_TEST_REQUIRE(rejection != nullptr);
+            check_errors(rejection->errors, row.errors);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(nul_byte_reason) {

@@ -255,7 +255,9 @@ BOOST_AUTO_TEST_CASE(malformed_values_name_the_option_and_the_source) {
         {{},
          {"SDKSIGN_THREADS="},
          "environment variable SDKSIGN_THREADS: '' is not a whole number between 1 and 256"},
-        {{"--config", file}, {}, file + ": option threads: '0' is not a whole number between 1 and 256"},
+        {{"--config", file},
+         {},
+         file + " line 1: option threads: the value is not a whole number between 1 and 256"},
         {{"--socket-mode=0800"}, {}, "--socket-mode: '0800' is not an octal number between 0 and 777"},
         {{"--refresh-interval-ms=-5"},
          {},
@@ -267,7 +269,7 @@ BOOST_AUTO_TEST_CASE(malformed_values_name_the_option_and_the_source) {
         {{"--socket-mode=1000"}, {}, "--socket-mode: '1000' is not an octal number between 0 and 777"},
         {{"--config", octal},
          {},
-         octal + ": option socket-mode: '0800' is not an octal number between 0 and 777"},
+         octal + " line 1: option socket-mode: the value is not an octal number between 0 and 777"},
         {{"--shutdown-timeout=0"}, {}, "--shutdown-timeout: '0' is not a whole number between 1 and 60"},
         {{"--fetch-timeout-ms=60001"},
          {},
@@ -339,6 +341,101 @@ BOOST_AUTO_TEST_CASE(malformed_config_file) {
     BOOST_TEST(contains(message, file), message);
 }
 
+BOOST_AUTO_TEST_CASE(config_file_errors_name_the_line_never_its_text) {
+    // A secret pasted onto a line of its own, or into the wrong option, must not reach the log (as CGI,
+    // the web server's error log): every message names the file and the line number only.
+    constexpr std::string_view secret = "hvsSECRETdoNotPrint";
+    const std::string s(secret);
+    struct Row {
+        std::string text;
+        std::string expected; // after "FILE line "
+    };
+    const std::vector<Row> rows{
+        {"token " + s + "\n", "1: not a line of the form 'name = value', '[section]' or '# comment'"},
+        {"# comment\n\nthreads = 2\n" + s + "\n",
+         "4: not a line of the form 'name = value', '[section]' or '# comment'"},
+        {" = " + s + "\n", "1: an option without a name (name = value)"},
+        {"=" + s + "\n", "1: an option without a name (name = value)"},
+        {"[env]\n = " + s + "\n", "2: an option without a name (name = value)"},
+        {"[]\nkey-var = " + s + "\n", "1: not a section name like [vault] (a-z, 0-9, '-', '_')"},
+        {"[" + s + "]\n", "1: not a section name like [vault] (a-z, 0-9, '-', '_')"},
+        {"[a.b]\n", "1: not a section name like [vault] (a-z, 0-9, '-', '_')"},
+        {s + " = 1\n", "1: not an option name (a-z, 0-9, '-', '_'; see sdksign --help)"},
+        {"token: " + s + " = 1\n", "1: not an option name (a-z, 0-9, '-', '_'; see sdksign --help)"},
+        {"a.b.c = 1\n", "1: not an option name (a-z, 0-9, '-', '_'; see sdksign --help)"},
+        {"threads = 2\nlog-level = info\nthreads = 3\n", "3: option threads is already set on line 1"},
+        {"threads = " + s + "\n", "1: option threads: the value is not a whole number between 1 and 256"},
+        {"\n\nsocket-mode = " + s + "\n",
+         "3: option socket-mode: the value is not an octal number between 0 and 777"},
+        {"log-level = " + s + "\n", "1: option log-level: the value is not one of debug, info, warn, error"},
+        {"origin-check = " + s + "\n", "1: option origin-check: the value is not one of off, reject, strict"},
+        {"sign-path = " + s + "\n", "1: option sign-path: the value must start with /"},
+        {"cors-origin = " + s + "\n",
+         "1: option cors-origin: the value is not an origin like https://app.example.com (no path, no *)"},
+        {"allowed-meetings = " + s + "\n",
+         "1: option allowed-meetings: the value is not a meeting number (digits) or a prefix of one (digits "
+         "then *)"},
+        {"bearer-token-file = /nonexistent/" + s + "\n",
+         "1: option bearer-token-file: cannot read the file it names"},
+        {"bogus = " + s + "\n", "1: option bogus is unknown; see sdksign --help"},
+    };
+    const TempDir dir;
+    for (const auto& row : rows) {
+        BOOST_TEST_CONTEXT(row.expected) {
+            const auto file = dir.write("sdksign.conf", row.text);
+            const std::string message = config_error({"--config", file}, {});
+            BOOST_TEST(message == file + " line " + row.expected);
+            BOOST_TEST(!contains(message, secret));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(config_file_options_in_sections) {
+    const TempDir dir;
+    const auto file = dir.write("sdksign.conf",
+                                "threads = 2 # a comment\n[ vault ]\naddress = http://127.0.0.1:8200\n"
+                                "[env]\nkey-var = K\n");
+    const auto options = parse_options({"--config", file}, {});
+    BOOST_TEST(options.threads == 2u);
+    BOOST_TEST(options.section_options.at("vault.address").first == "http://127.0.0.1:8200");
+    BOOST_TEST(options.section_options.at("vault.address").second == file + " line 3: option vault.address");
+    BOOST_TEST(options.section_options.at("env.key-var").first == "K");
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_option_name_is_a_configuration_error) {
+    // Boost's lookup calls an empty name "ambiguous", which is not a ConfigError (exit 1, and nothing for
+    // a CGI client); every source refuses it first.
+    for (const Strings& environment : {Strings{"SDKSIGN_=x"}, Strings{"SDKSIGN__=x"},
+                                       Strings{"SDKSIGN_ENV__=x"}, Strings{"SDKSIGN__X=1"}}) {
+        BOOST_TEST_CONTEXT(environment.front()) {
+            const std::string message = config_error({}, environment);
+            const std::string variable = environment.front().substr(0, environment.front().find('='));
+            BOOST_TEST(message ==
+                       "environment variable " + variable +
+                           " names no option (SDKSIGN_NAME or SDKSIGN_PROVIDER__NAME); see sdksign --help");
+        }
+    }
+    for (const Strings& arguments :
+         {Strings{"--=x"}, Strings{"--="}, Strings{"--", "=x"}, Strings{"--.x=1"}, Strings{"--env.=1"}}) {
+        BOOST_TEST_CONTEXT(arguments.front()) {
+            BOOST_TEST(!config_error(arguments, {}).empty());
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(request_variables_are_never_configuration) {
+    // A request header Sdksign-Config: reaches a CGI process as HTTP_SDKSIGN_CONFIG; only SDKSIGN_* counts.
+    const TempDir dir;
+    const auto missing = (dir.path() / "missing.conf").string();
+    const auto options = parse_options(
+        {},
+        {"HTTP_SDKSIGN_CONFIG=" + missing, "HTTP_SDKSIGN_THREADS=0", "HTTP_SDKSIGN_PROVIDER_PATH=/tmp/x.so",
+         "REDIRECT_SDKSIGN_REQUIRE_USER=none", "QUERY_STRING=--threads%3D0", "PATH_INFO=/--threads=0"});
+    BOOST_TEST(options.threads == 4u);
+    BOOST_TEST(options.provider_path.empty());
+    BOOST_TEST(options.config_file == config::default_config_file);
+}
+
 BOOST_AUTO_TEST_CASE(section_options_from_every_source) {
     const TempDir dir;
     const auto file =
@@ -392,6 +489,13 @@ BOOST_AUTO_TEST_CASE(provider_options_are_checked_against_the_docs) {
                 "environment variable SDKSIGN_VAULT__ADDR belongs to provider 'vault', but the "
                 "provider is 'env'";
         });
+}
+
+BOOST_AUTO_TEST_CASE(cors_origins_are_stored_as_browsers_send_them) {
+    const auto options = parse_options(
+        {"--cors-origin=https://A.Example.com:443, HTTP://LocalHost:80,http://b.example:08080"}, {});
+    BOOST_TEST(options.app.allowed_origins ==
+               (Strings{"https://a.example.com", "http://localhost", "http://b.example:8080"}));
 }
 
 BOOST_AUTO_TEST_CASE(cors_origins_are_split_and_checked) {
