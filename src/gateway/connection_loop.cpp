@@ -322,7 +322,7 @@ void ConnectionLoop::check_head(Waiting& connection, bool hung_up) {
         }
         return;
     case fastcgi::HeadState::complete:
-        hand_over(connection, check.keep_connection);
+        hand_over(connection, check.head_bytes);
         return;
     case fastcgi::HeadState::unknown_role: {
         log::info("fastcgi",
@@ -363,12 +363,12 @@ void ConnectionLoop::drain(Waiting& connection) {
     }
 }
 
-void ConnectionLoop::hand_over(Waiting& connection, bool keep) {
+void ConnectionLoop::hand_over(Waiting& connection, std::size_t head_bytes) {
     const int fd = connection.fd.get();
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
     {
         const std::lock_guard lock(mutex_);
-        ready_.push_back(ReadyConnection{std::move(connection.fd), keep});
+        ready_.push_back(ReadyConnection{std::move(connection.fd), head_bytes});
     }
     waiting_.erase(fd);
     ready_changed_.notify_one();

@@ -39,8 +39,8 @@ struct ConnectionLimits {
 /// A connection with a checked request head, for one worker.
 struct ReadyConnection {
     UniqueFd fd;
-    /// The peer asked to keep the connection for more requests (FCGI_KEEP_CONN).
-    bool keep_connection = false;
+    /// The length of the checked head, which is on the socket, unread.
+    std::size_t head_bytes = 0;
 };
 
 class ConnectionLoop {
@@ -98,7 +98,7 @@ private:
     void close_waiting(int fd);
     void adopt_returned();
     void enforce_deadlines();
-    void hand_over(Waiting& connection, bool keep);
+    void hand_over(Waiting& connection, std::size_t head_bytes);
     bool peer_allowed(const void* address, std::size_t length) const;
 
     int listen_fd_;

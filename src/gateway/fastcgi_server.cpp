@@ -2,18 +2,20 @@
 
 #include "gateway/body_reader.hpp"
 #include "gateway/cgi_variables.hpp"
+#include "gateway/fastcgi_stdin.hpp"
 #include "log/log.hpp"
 
 #include <fcgiapp.h>
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
-#include <climits>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
@@ -52,33 +54,54 @@ private:
     FCGX_Request request_{};
 };
 
-/// A request's FCGI_STDIN stream.
-class FastcgiStdin final : public ByteSource {
-public:
-    explicit FastcgiStdin(FCGX_Stream* in) : in_(in) { }
-    std::size_t read_some(char* into, std::size_t size) override {
-        const int n = FCGX_GetStr(into, static_cast<int>(std::min<std::size_t>(size, INT_MAX)), in_);
-        return n > 0 ? static_cast<std::size_t>(n) : 0;
+/// Has libfcgi parse the checked head of `head_bytes` bytes on `socket`: the head is read off the socket
+/// and given to libfcgi through a pipe holding exactly those bytes, so libfcgi can never read past it (into
+/// a body whose records nothing has checked). On success the request writes its answer to `socket`.
+bool accept_head(FCGX_Request& request, int socket, std::size_t head_bytes, std::vector<char>& head) {
+    constexpr std::size_t default_pipe_bytes = 65536;
+    head.resize(head_bytes);
+    if (::recv(socket, head.data(), head_bytes, MSG_WAITALL) != static_cast<ssize_t>(head_bytes)) {
+        return false;
     }
-
-private:
-    FCGX_Stream* in_;
-};
-
-/// Reads `in` to the end of its stream, dropping the bytes; false when more than `limit` bytes remain or the
-/// stream fails (the connection is then not worth keeping).
-bool skip_rest_of_input(FCGX_Stream* in, std::size_t limit, std::string& scratch) {
-    constexpr std::size_t step = 8192;
-    scratch.resize(step);
-    std::size_t skipped = 0;
-    while (skipped <= limit) {
-        const int n = FCGX_GetStr(scratch.data(), static_cast<int>(step), in);
-        if (n <= 0) {
-            return FCGX_HasSeenEOF(in) != 0 && FCGX_GetError(in) == 0;
-        }
-        skipped += static_cast<std::size_t>(n);
+    std::array<int, 2> ends{};
+    if (::pipe2(ends.data(), O_CLOEXEC | O_NONBLOCK) != 0) {
+        log::warn("fastcgi", std::string("pipe: ") + std::strerror(errno) + "; request dropped");
+        return false;
     }
-    return false;
+    UniqueFd read_end(ends[0]);
+    const UniqueFd write_end(ends[1]);
+    if (head_bytes > default_pipe_bytes &&
+        ::fcntl(write_end.get(), F_SETPIPE_SZ, static_cast<int>(head_bytes)) < 0) {
+        log::warn("fastcgi", std::string("pipe size: ") + std::strerror(errno) + "; request dropped");
+        return false;
+    }
+    if (::write(write_end.get(), head.data(), head_bytes) != static_cast<ssize_t>(head_bytes)) {
+        return false;
+    }
+    // libfcgi owns the read end now: it closes it itself when the head is unreadable. With keepConnection
+    // set, it does not close on success either, and detached makes any close immediate.
+    request.ipcFd = read_end.release();
+    request.keepConnection = 1;
+    request.detached = 1;
+    if (const int accepted = FCGX_Accept_r(&request); accepted < 0) {
+        // Only a head that the check and libfcgi read differently lands here.
+        log::warn("fastcgi", "libfcgi refused a checked request head (" + std::to_string(accepted) + ")");
+        request.ipcFd = -1;
+        return false;
+    }
+    ::close(request.ipcFd);
+    request.ipcFd = socket;
+    return true;
+}
+
+/// Ends the request in libfcgi (the rest of the answer and END_REQUEST go out) without letting it close the
+/// socket, which stays the worker's. True when everything was written.
+bool finish_request(FCGX_Request& request) {
+    bool written = FCGX_FClose(request.err) == 0;
+    written = FCGX_FClose(request.out) == 0 && written;
+    request.ipcFd = -1;
+    FCGX_Finish_r(&request);
+    return written;
 }
 
 /// Turns the first stop signal into a stop of the loop, and exits the process if the requests in flight are
@@ -158,52 +181,31 @@ void worker(ConnectionLoop& loop, unsigned index, const FastcgiSettings& setting
     body_limits.max_body_bytes = settings.max_body_bytes;
     // Reused for every request of this thread, so that their storage is allocated once.
     http::Request http_request;
+    std::vector<char> head;
     std::string body;
     std::string output;
     while (auto ready = loop.take()) {
-        // libfcgi gets a duplicate to read, write and close as it sees fit; the original stays ours (and
-        // open) until the loop no longer watches this request, then goes back to the loop or is closed.
-        const int library_fd = ::fcntl(ready->fd.get(), F_DUPFD_CLOEXEC, 0);
-        if (library_fd < 0) {
-            log::warn("fastcgi", std::string("dup: ") + std::strerror(errno) + "; connection closed");
-            continue;
-        }
-        request.ipcFd = library_fd;
-        // So that libfcgi never closes it by itself on success (it would wait up to 2 s for the peer to
-        // close, holding this thread), and closes it without waiting on a failure.
-        request.keepConnection = 1;
-        request.detached = 1;
-        loop.start_request(index, ready->fd.get());
-        if (const int accepted = FCGX_Accept_r(&request); accepted < 0) {
-            // The head was checked, so only a connection gone meanwhile lands here; libfcgi closed its copy.
-            log::debug("fastcgi", "request head unreadable (" + std::to_string(accepted) + ")");
+        const int socket = ready->fd.get();
+        loop.start_request(index, socket);
+        if (!accept_head(request, socket, ready->head_bytes, head)) {
             loop.finish_request(index);
-            request.ipcFd = -1;
-            continue;
+            continue; // the connection closes with `ready`
         }
         fill_request_from_variables(request.envp, http_request);
-        FastcgiStdin stdin_stream(request.in);
-        read_request_body(stdin_stream, body_limits, body, http_request);
+        FastcgiStdinReader stdin_reader(socket, static_cast<std::uint16_t>(request.requestId));
+        read_request_body(stdin_reader, body_limits, body, http_request);
         const http::Response response = handler(http_request);
         output.clear();
         http::append_cgi(output, response);
         // FCGX_PutStr, not FCGX_FPrintF: libfcgi's printf silently truncates at %zu and friends.
         FCGX_PutStr(output.data(), static_cast<int>(output.size()), request.out);
         // The next request on a kept connection starts where this one's input ends: whatever of the body
-        // was not read (none at all for a GET, or an over-limit body) is read to its end here.
-        const bool peer_keeps =
-            request.keepConnection != 0 && skip_rest_of_input(request.in, settings.max_body_bytes, output);
-        request.keepConnection = 1;
-        request.detached = 1;
-        FCGX_Finish_r(&request);
+        // was not read (none at all for a GET, or an over-limit body) is read to its end first.
+        bool keep = request.keepConnection != 0 && stdin_reader.skip_rest(settings.max_body_bytes);
+        keep = finish_request(request) && keep;
         loop.finish_request(index);
         served.fetch_add(1, std::memory_order_relaxed);
-        if (request.ipcFd < 0) {
-            continue; // a stream error: libfcgi closed its copy, and ours closes with `ready`
-        }
-        ::close(request.ipcFd);
-        request.ipcFd = -1;
-        loop.give_back(std::move(ready->fd), peer_keeps);
+        loop.give_back(std::move(ready->fd), keep);
     }
 }
 
