@@ -109,7 +109,6 @@ int serve(const config::Options& options, credentials::Store& store, credentials
     settings.threads = options.threads;
     settings.max_body_bytes = options.app.max_body_bytes;
     settings.shutdown_timeout = options.shutdown_timeout;
-    if (options.listen) {
     settings.connections.max_head_bytes = options.head_limit_bytes;
     settings.connections.head_timeout = options.head_timeout;
     settings.connections.idle_timeout = options.idle_timeout;
@@ -117,6 +116,7 @@ int serve(const config::Options& options, credentials::Store& store, credentials
     if (const char* allowed = std::getenv("FCGI_WEB_SERVER_ADDRS")) {
         settings.allowed_peers = allowed;
     }
+    if (options.listen) {
         own_socket = gateway::open_listen_socket(*options.listen, options.socket_mode);
         settings.listen_fd = own_socket.get();
         log::info("main",
@@ -125,9 +125,9 @@ int serve(const config::Options& options, credentials::Store& store, credentials
     } else {
         log::debug("main", "serving FastCGI on the socket inherited as fd 0");
     }
-    // CGI answers one request with the credential fetched at start-up; a FastCGI process lives on, so a
     // Before the refresher's thread exists, so that it inherits the mask and never takes a stop signal.
     gateway::block_stop_signals();
+    // CGI answers one request with the credential fetched at start-up; a FastCGI process lives on, so a
     // thread of its own keeps the credential fresh (requests never wait on the source).
     credentials::Refresher refresher(store,
                                      [&provider](std::string_view name, std::chrono::milliseconds deadline) {

@@ -34,7 +34,6 @@ po::options_description host_options() {
         ("threads", po::value<std::string>(), "FastCGI worker threads, 1-256 [default: 4]")
         ("shutdown-timeout", po::value<std::string>(),
          "seconds to let in-flight requests finish after SIGTERM, 1-60 [default: 5]")
-        ("provider", po::value<std::string>(), "credential provider to load by name [default: env]")
         ("head-limit-bytes", po::value<std::string>(),
          "largest FastCGI request head (the request's variables and headers) a peer may send, 1024-1048576; "
          "web servers send 1-4 KiB [default: 32768]")
@@ -44,6 +43,7 @@ po::options_description host_options() {
         ("idle-timeout", po::value<std::string>(),
          "seconds a connection kept open by the web server (nginx fastcgi_keep_conn) may wait for its next "
          "request, 1-3600 [default: 60]")
+        ("provider", po::value<std::string>(), "credential provider to load by name [default: env]")
         ("provider-path", po::value<std::string>(), "load the credential provider from this file instead")
         ("plugin-dir", po::value<std::string>(), "look for providers only in this folder")
         ("fetch-timeout-ms", po::value<std::string>(),
