@@ -175,6 +175,17 @@ def test_libfcgi_overflow_record():
         sock.close()
         time.sleep(0.2)
         answers_promptly(server, "32-byte overflow record")
+        # The same lengths in a GET_VALUES management record in the middle of a body: libfcgi parses those
+        # with the same arithmetic when it meets one while reading FCGI_STDIN.
+        params = dict(normal_params(), REQUEST_METHOD="POST", PATH_INFO="/", CONTENT_LENGTH="38",
+                      CONTENT_TYPE="application/json")
+        sock = socket.create_connection(server.address)
+        sock.sendall(fcgi_client.request_head(params) + fcgi_client.record(fcgi_client.STDIN, 1, b'{"meeti') +
+                     fcgi_client.record(9, 0, bytes.fromhex("fffffffed0000000")))
+        check("GET_VALUES overflow inside a body: the connection is ended", closed_by_server(sock, 5))
+        sock.close()
+        time.sleep(0.2)
+        answers_promptly(server, "GET_VALUES overflow inside a body")
 
 
 def test_huge_params_value():
