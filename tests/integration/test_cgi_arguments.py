@@ -28,7 +28,10 @@ it says otherwise, and must be answered exactly as that configuration says:
                                                 without the bearer token, 403 for a host token.
 
 Also: no log holds the secret or the bearer token, and sdksign logs that it ignored its arguments without
-echoing them. Prints one line per check, then "N passed, M failed"; exits 1 on any failure.
+echoing them. And, with sdksign run directly as CGI (target "direct"), a configuration it cannot start with
+is still answered with sdksign's JSON 500, and its one log line names the file and line, never the text:
+an empty option name (SDKSIGN_=x, a file line " = x") and a malformed file line holding a secret.
+Prints one line per check, then "N passed, M failed"; exits 1 on any failure.
 """
 
 import argparse
@@ -38,15 +41,17 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import deploy_servers  # noqa: E402
 import evidence  # noqa: E402
 import run_table  # noqa: E402
+import sanitizers  # noqa: E402
 import test_access_policy as policy  # noqa: E402
 
-TARGETS = ["apache-cgi", "apache-htaccess"]
+TARGETS = ["apache-cgi", "apache-htaccess", "direct"]
 ALLOWED_ORIGIN = policy.ALLOWED_ORIGIN
 MEETING = policy.LISTED_MEETING
 # A CGI request that leaves a server behind never finishes; this bounds the wait for each answer.
@@ -208,12 +213,54 @@ def run_target(target, ctx, report):
         print(f"     [{target}] {time.monotonic() - started:.1f} s", flush=True)
 
 
+def run_direct(ctx, report):
+    """Start-up failures of sdksign run as CGI: JSON 500 on stdout, one line on stderr without the text."""
+    folder = tempfile.mkdtemp(prefix="sdksign-cgi-config-")
+    pasted = evidence.secret("hvs." + secrets.token_urlsafe(24))
+    try:
+        files = {"empty-name.conf": " = x\n", "pasted-secret.conf": f"threads = 2\ntoken {pasted}\n"}
+        for name, text in files.items():
+            with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
+                f.write(text)
+        cases = [
+            ("SDKSIGN_=x", {"SDKSIGN_": "x", "SDKSIGN_CONFIG": "/dev/null"}, "SDKSIGN_"),
+            ("a file line ' = x'", {"SDKSIGN_CONFIG": os.path.join(folder, "empty-name.conf")}, "line 1"),
+            ("a file line holding a pasted secret",
+             {"SDKSIGN_CONFIG": os.path.join(folder, "pasted-secret.conf")}, "line 2"),
+        ]
+        for what, variables, named in cases:
+            env = {"PATH": "/usr/bin:/bin", "GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "POST",
+                   "SCRIPT_NAME": "/zoom/signature", "PATH_INFO": "/", "CONTENT_TYPE": "application/json",
+                   "CONTENT_LENGTH": "2", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+                   "SDKSIGN_PLUGIN_DIR": ctx.plugin_dir, "ZOOM_MEETING_SDK_KEY": run_table.TEST_KEY,
+                   "ZOOM_MEETING_SDK_SECRET": ctx.secret}
+            env.update(sanitizers.environment())
+            env.update(variables)
+            completed = subprocess.run([ctx.sdksign], input=b"{}", env=env, capture_output=True, timeout=30)
+            status, _headers, body, problems = run_table.parse_cgi_output(completed.stdout)
+            stderr = completed.stderr.decode("utf-8", "replace")
+            evidence.keep(stderr, "cgi-arguments-direct")
+            if status != 500 or b'"$server"' not in body:
+                problems.append(f"status {status}, body {body[:200]!r}: not sdksign's JSON 500")
+            if completed.returncode != 0:
+                problems.append(f"exit status {completed.returncode}")
+            lines = [line for line in stderr.splitlines() if "configuration" in line]
+            if len(lines) != 1 or named not in lines[0]:
+                problems.append(f"expected one configuration line naming {named!r}: {stderr.strip()[:300]!r}")
+            if pasted in stderr or pasted.encode() in completed.stdout:
+                problems.append("THE PASTED SECRET IS IN THE OUTPUT")
+            report.check(f"[direct] {what}: sdksign's JSON 500, one log line naming {named!r}, no text of the "
+                         "file", [p.replace(pasted, "<pasted secret>") for p in problems])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sdksign", required=True)
     parser.add_argument("--plugin-dir", required=True)
     parser.add_argument("--source-root", required=True)
-    parser.add_argument("--target", action="append", choices=TARGETS, help="default: both")
+    parser.add_argument("--target", action="append", choices=TARGETS, help="default: all")
     args = parser.parse_args()
     ctx = argparse.Namespace(sdksign=os.path.abspath(args.sdksign), plugin_dir=os.path.abspath(args.plugin_dir),
                              source_root=os.path.abspath(args.source_root), secret=run_table.make_test_secret())
@@ -222,7 +269,10 @@ def main():
         report.check("apache2 and cc are installed", ["install apache2 and gcc (scripts/test does)"])
         return report.finish()
     for target in args.target or TARGETS:
-        run_target(target, ctx, report)
+        if target == "direct":
+            run_direct(ctx, report)
+        else:
+            run_target(target, ctx, report)
     return report.finish()
 
 
