@@ -8,8 +8,9 @@ Steps, each bounded by a timeout and timed:
   1. debootstrap --variant=minbase bookworm into WORK_DIR/root, the mirror read from this machine's own apt
      sources (/etc/apt/sources.list, /etc/apt/sources.list.d/*.list and *.sources) at run time; the root's
      sources list gets the same bookworm, bookworm-updates and bookworm-security lines. The downloaded base
-     system is kept as a tarball in WORK_DIR/cache (debootstrap --make-tarball, then --unpack-tarball), and the
-     root's apt archive folder is WORK_DIR/cache/apt-archives, so a second run downloads little.
+     system is kept as a tarball in WORK_DIR/cache (debootstrap --make-tarball, then --unpack-tarball), and
+     what debootstrap made of it as a plain tar beside it (unpacked in seconds); the root's apt archive folder
+     is WORK_DIR/cache/apt-archives. So a second run downloads little. Both are remade after 14 days.
   2. The machine's CA certificates (/etc/ssl/certs, /usr/local/share/ca-certificates) and its apt settings
      for reaching the mirror (the files of /etc/apt/apt.conf.d that set Acquire:: options, a proxy among them)
      are copied in, so that the root reaches the package registries exactly as the machine does; /proc, /sys
@@ -24,9 +25,11 @@ Steps, each bounded by a timeout and timed:
 After each chroot step no process may be left in the root (a package that started a service would show up
 here), and the root serves only on 127.0.0.1 (the network namespace is the machine's).
 
-Needs root, network access to the mirror, and about 3 GB in WORK_DIR. `SDKSIGN_SKIP_FRESH=1 scripts/test`
-leaves it out (meson test --no-suite fresh); run directly with SDKSIGN_SKIP_FRESH=1 it skips (exit 77). The root is removed after a run that passed and kept after one that failed (the next run
-removes it); SDKSIGN_FRESH_KEEP=1 keeps it always.
+The root is a tmpfs (about 3 GB of memory while it runs), so dpkg's syncs cost nothing and it is gone when
+unmounted at the end; SDKSIGN_FRESH_KEEP=1 leaves it mounted for a look (the next run removes it). The logs
+of each step stay in WORK_DIR/logs. Needs root and network access to the mirror; WORK_DIR/cache holds about
+0.5 GB. `SDKSIGN_SKIP_FRESH=1 scripts/test` leaves it out (meson test --no-suite fresh); run directly with
+SDKSIGN_SKIP_FRESH=1 it skips (exit 77).
 
 Prints one line per check, then "N passed, M failed"; exits 1 on any failure.
 """
@@ -52,6 +55,7 @@ from run_table import Report, free_port, listening_addresses, verify_signature  
 SUITE = "bookworm"
 SUITES = (SUITE, SUITE + "-updates", SUITE + "-security")
 TARBALL_MAX_AGE_S = 14 * 24 * 3600
+ROOT_TMPFS_SIZE = "8G"  # a limit, not a reservation: the root with every package and a build is about 3 GB
 CLONE = "/root/sdksign"
 CHROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 TEST_KEY = "sdksign-fresh-key"
@@ -153,16 +157,17 @@ def mounts_under(path):
     return sorted(set(found), key=len, reverse=True)
 
 
-def unmount_all(path):
-    """Unmounts everything at or under `path`; returns the mount points that are still there."""
+def unmount_all(path, keep_top=False):
+    """Unmounts everything under `path`, and `path` itself unless keep_top; returns what is still mounted."""
+    def points():
+        return [p for p in mounts_under(path) if not (keep_top and p == path)]
     for _ in range(3):
-        points = mounts_under(path)
-        if not points:
+        if not points():
             return []
-        for point in points:
+        for point in points():
             if subprocess.run(["umount", point], capture_output=True).returncode != 0:
                 subprocess.run(["umount", "-l", point], capture_output=True)
-    return mounts_under(path)
+    return points()
 
 
 def processes_in(root):
@@ -320,7 +325,18 @@ class Fresh:
             if status != 0:
                 return self.step_failed("debootstrap", status, output)
             os.replace(tarball + ".part", tarball)
+        # debootstrap's result from that tarball, kept as a plain tar: unpacking it takes seconds, installing
+        # the base system from the tarball takes a minute or two.
+        base = tarball[:-len(".tgz")] + "-root.tar"
         started = time.monotonic()
+        if os.path.exists(base) and os.path.getmtime(base) >= os.path.getmtime(tarball):
+            status, output = run_logged(["tar", "-C", self.root, "--numeric-owner", "-xpf", base],
+                                        self.log("debootstrap"), DEBOOTSTRAP_TIMEOUT)
+            timed("unpack the base system debootstrap made from the tarball before", started)
+            if status != 0:
+                os.remove(base)
+                return self.step_failed("debootstrap", status, output)
+            return []
         status, output = run_logged(["debootstrap", "--variant=minbase", f"--unpack-tarball={tarball}", SUITE,
                                      self.root, mirror], self.log("debootstrap"), DEBOOTSTRAP_TIMEOUT, env)
         timed("debootstrap --unpack-tarball (install the base system)", started)
@@ -328,6 +344,10 @@ class Fresh:
             # A broken tarball must not break every later run.
             os.remove(tarball)
             return self.step_failed("debootstrap", status, output)
+        status, output = run_logged(["tar", "-C", self.root, "--numeric-owner", "-cf", base + ".part", "."],
+                                    self.log("debootstrap"), DEBOOTSTRAP_TIMEOUT)
+        if status == 0:
+            os.replace(base + ".part", base)
         return []
 
     # 2. what the machine uses to reach the registries, and the mounts
@@ -497,8 +517,15 @@ class Fresh:
         self.report.check("no root is left from an earlier run", problems)
         if problems:
             return
-        passed = False
         try:
+            # The root lives in memory: dpkg's many syncs cost nothing, and unmounting removes it at once.
+            os.makedirs(self.root)
+            completed = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={ROOT_TMPFS_SIZE},mode=0755", "tmpfs",
+                                        self.root], capture_output=True, text=True, timeout=60)
+            self.report.check("a tmpfs for the root", [completed.stderr.strip()] if completed.returncode else [],
+                              ROOT_TMPFS_SIZE)
+            if completed.returncode:
+                return
             problems = self.bootstrap(sources)
             self.report.check(f"debootstrap makes a minimal Debian 12 ({SUITE}) root", problems, self.root)
             if problems:
@@ -516,18 +543,18 @@ class Fresh:
                 return
             self.serve()
             self.test_suites()
-            passed = self.report.failed == 0
         finally:
             kill_all_in(self.root)
-            left = unmount_all(self.root)
-            self.report.check("everything mounted in the root is unmounted",
+            keep = os.environ.get("SDKSIGN_FRESH_KEEP") == "1"
+            left = unmount_all(self.root, keep_top=keep)
+            self.report.check("everything mounted in the root is unmounted" + (", but its tmpfs" if keep else ""),
                               [f"still mounted: {', '.join(left)}"] if left else [])
-            if passed and not left and os.environ.get("SDKSIGN_FRESH_KEEP") != "1":
-                started = time.monotonic()
-                remove_root(self.root)
-                timed("remove the root", started)
-            elif os.path.exists(self.root):
-                print(f"     the root is kept for a look: {self.root} (logs: {self.logs})", flush=True)
+            if keep:
+                print(f"     the root is kept (SDKSIGN_FRESH_KEEP=1): {self.root}; the next run or "
+                      f"`umount {self.root}` removes it", flush=True)
+            elif not left and os.path.isdir(self.root):
+                os.rmdir(self.root)
+            print(f"     logs: {self.logs}", flush=True)
             timed("fresh, all steps", everything)
 
 
