@@ -8,9 +8,11 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -31,8 +33,9 @@ constexpr std::chrono::milliseconds deadline_step{100};
 constexpr std::chrono::milliseconds accept_pause{100};
 /// A closing connection that keeps sending more than this is closed without reading further.
 constexpr std::size_t drain_limit_bytes = 256 * 1024;
-constexpr int max_events = 64;
 constexpr int accepts_per_wakeup = 64;
+/// The most descriptors the loop has slots for, whatever the descriptor limit.
+constexpr rlim_t max_slots = 65536;
 
 std::string errno_text(const char* call) {
     return std::string(call) + ": " + std::strerror(errno);
@@ -58,6 +61,12 @@ std::vector<std::uint32_t> parse_allowed_peers(const std::string& list) {
     return peers;
 }
 
+/// Whether the peer has closed its side (or the connection failed), without reading anything.
+bool peer_closed(int fd) noexcept {
+    pollfd watched{fd, POLLRDHUP, 0};
+    return ::poll(&watched, 1, 0) > 0 && (watched.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 /// Waits for input on `fd` through `epoll`, edge-triggered: the loop checks a head again only when bytes
 /// arrive, never spinning on a socket whose head is still incomplete.
 bool add_to_epoll(int epoll, int fd) noexcept {
@@ -72,17 +81,17 @@ bool add_to_epoll(int epoll, int fd) noexcept {
 ConnectionLoop::ConnectionLoop(int listen_fd, const ConnectionLimits& limits, unsigned workers,
                                const std::string& allowed_peers)
     : listen_fd_(listen_fd), limits_(limits), allowed_peers_(parse_allowed_peers(allowed_peers)),
-      epoll_(::epoll_create1(EPOLL_CLOEXEC)), wake_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
-      peek_buffer_(limits.max_head_bytes) {
-    if (!epoll_ || !wake_) {
+      epoll_(::epoll_create1(EPOLL_CLOEXEC)), stop_event_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (!epoll_ || !stop_event_) {
         throw SystemError(errno_text("epoll/eventfd"));
     }
-    // Accepting never blocks the loop, even when another process sharing the socket took the connection.
+    // Accepting never blocks a worker, even when another thread or process took the connection first.
     const int flags = ::fcntl(listen_fd_, F_GETFL);
     if (flags < 0 || ::fcntl(listen_fd_, F_SETFL, flags | O_NONBLOCK) != 0) {
         throw SystemError(errno_text("fcntl on the listening socket"));
     }
-    for (const int fd : {listen_fd_, wake_.get()}) {
+    // Level-triggered: whichever workers wake, they accept until nothing is left.
+    for (const int fd : {listen_fd_, stop_event_.get()}) {
         epoll_event event{};
         event.events = EPOLLIN;
         event.data.fd = fd;
@@ -93,69 +102,64 @@ ConnectionLoop::ConnectionLoop(int listen_fd, const ConnectionLimits& limits, un
     for (unsigned i = 0; i < workers; ++i) {
         busy_.push_back(std::make_unique<Busy>());
     }
+    // Descriptors are numbered below the limit; a larger limit than the table is unusual, and a connection
+    // numbered beyond the table is closed at accept.
+    rlimit descriptors{};
+    const rlim_t limit = ::getrlimit(RLIMIT_NOFILE, &descriptors) == 0 ? descriptors.rlim_cur : 1024;
+    slot_count_ = static_cast<std::size_t>(std::min<rlim_t>(std::max<rlim_t>(limit, 64), max_slots));
+    slots_ = std::make_unique<Slot[]>(slot_count_);
+    deadlines_ = std::jthread([this] {
+        while (!stopping_.load()) {
+            std::this_thread::sleep_for(deadline_step);
+            enforce_deadlines();
+        }
+    });
 }
 
-ConnectionLoop::~ConnectionLoop() = default;
+ConnectionLoop::~ConnectionLoop() {
+    stop();
+}
 
-void ConnectionLoop::run() {
-    std::array<epoll_event, max_events> events{};
-    auto next_check = Clock::now() + deadline_step;
-    for (;;) {
-        {
-            const std::lock_guard lock(mutex_);
-            if (stopping_) {
-                break;
-            }
-        }
-        const int count =
-            ::epoll_wait(epoll_.get(), events.data(), max_events, static_cast<int>(deadline_step.count()));
+std::vector<std::uint8_t>& ConnectionLoop::scratch() const {
+    thread_local std::vector<std::uint8_t> buffer;
+    if (buffer.size() < limits_.max_head_bytes) {
+        buffer.resize(limits_.max_head_bytes);
+    }
+    return buffer;
+}
+
+std::optional<ReadyConnection> ConnectionLoop::next() {
+    while (!stopping_.load(std::memory_order_relaxed)) {
+        // One event at a time: events are edge-triggered, so one taken is one this worker must handle,
+        // even when an earlier one already gave it a request to serve.
+        epoll_event event{};
+        const int count = ::epoll_wait(epoll_.get(), &event, 1, -1);
         if (count < 0 && errno != EINTR) {
             log::error("fastcgi", errno_text("epoll_wait"));
+            return std::nullopt;
+        }
+        if (count <= 0) {
+            continue;
+        }
+        if (event.data.fd == stop_event_.get()) {
             break;
         }
-        for (int i = 0; i < count; ++i) {
-            const int fd = events[static_cast<std::size_t>(i)].data.fd;
-            const auto flags = events[static_cast<std::size_t>(i)].events;
-            if (fd == listen_fd_) {
-                accept_connections();
-            } else if (fd == wake_.get()) {
-                std::uint64_t ignored = 0;
-                while (::read(wake_.get(), &ignored, sizeof ignored) > 0) { }
-                adopt_returned();
-            } else if (const auto found = waiting_.find(fd); found != waiting_.end()) {
-                on_readable(found->second, (flags & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
-            }
+        if (event.data.fd == listen_fd_) {
+            accept_connections();
+            continue;
         }
-        if (Clock::now() >= next_check) {
-            enforce_deadlines();
-            next_check = Clock::now() + deadline_step;
+        if (auto ready = on_event(event.data.fd)) {
+            return ready;
         }
     }
-    // Stopping: nothing new is accepted and no waiting connection has a request in flight.
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, listen_fd_, nullptr);
-    waiting_.clear();
-    adopt_returned();
+    return std::nullopt;
 }
 
 void ConnectionLoop::stop() noexcept {
-    {
-        const std::lock_guard lock(mutex_);
-        stopping_ = true;
-    }
-    ready_changed_.notify_all();
+    stopping_.store(true);
+    // Never read: it stays readable and wakes every worker in epoll_wait, now and later.
     const std::uint64_t one = 1;
-    [[maybe_unused]] const auto written = ::write(wake_.get(), &one, sizeof one);
-}
-
-std::optional<ReadyConnection> ConnectionLoop::take() {
-    std::unique_lock lock(mutex_);
-    ready_changed_.wait(lock, [this] { return !ready_.empty() || stopping_; });
-    if (ready_.empty()) {
-        return std::nullopt;
-    }
-    ReadyConnection connection = std::move(ready_.front());
-    ready_.pop_front();
-    return connection;
+    [[maybe_unused]] const auto written = ::write(stop_event_.get(), &one, sizeof one);
 }
 
 void ConnectionLoop::start_request(unsigned worker, int fd) noexcept {
@@ -171,42 +175,42 @@ void ConnectionLoop::finish_request(unsigned worker) noexcept {
     busy.fd = -1;
 }
 
-void ConnectionLoop::give_back(UniqueFd fd, bool keep) noexcept {
+std::optional<ReadyConnection> ConnectionLoop::give_back(UniqueFd fd, bool keep) noexcept {
+    const int number = fd.get();
+    const Phase phase = keep ? Phase::idle : Phase::closing;
+    if (!keep || stopping_.load()) {
+        // Ours is the last word; reading on until the peer closes keeps a reset from destroying it.
+        ::shutdown(number, SHUT_WR);
+    }
+    Slot* const entry = slot(number);
+    if (entry == nullptr) {
+        return std::nullopt;
+    }
+    bool look_now = false;
     {
-        const std::lock_guard lock(mutex_);
-        if (!stopping_) {
-            returned_.emplace_back(std::move(fd), keep);
+        const std::lock_guard lock(entry->mutex);
+        if (stopping_.load() || !entry->in_use) {
+            entry->in_use = false;
+            return std::nullopt; // closed here: nothing waits any more
         }
+        Waiting& waiting = entry->waiting;
+        waiting.fd = std::move(fd);
+        waiting.phase = phase;
+        waiting.bytes_needed = 1;
+        waiting.deadline = Clock::now() + (keep ? limits_.idle_timeout : limits_.drain_timeout);
+        look_now = waiting.event_missed;
+        waiting.event_missed = false;
+        waiting.claimed = look_now;
     }
-    if (fd) {
-        // Stopping: the answer is written; end the connection without waiting for the peer.
-        ::shutdown(fd.get(), SHUT_WR);
-        return;
-    }
-    const std::uint64_t one = 1;
-    [[maybe_unused]] const auto written = ::write(wake_.get(), &one, sizeof one);
-}
-
-void ConnectionLoop::adopt_returned() {
-    std::vector<std::pair<UniqueFd, bool>> returned;
-    {
-        const std::lock_guard lock(mutex_);
-        returned.swap(returned_);
-    }
-    for (auto& [fd, keep] : returned) {
-        if (!keep) {
-            // Ours is the last word; reading on until the peer closes keeps a reset from destroying it.
-            ::shutdown(fd.get(), SHUT_WR);
-        }
-        watch(std::move(fd), keep ? Phase::idle : Phase::closing);
-    }
+    waiting_count_.fetch_add(1);
+    return look_now ? examine(number, phase, 1) : std::nullopt;
 }
 
 void ConnectionLoop::accept_connections() {
     for (int i = 0; i < accepts_per_wakeup; ++i) {
         sockaddr_storage address{};
         socklen_t length = sizeof address;
-        // Blocking, as libfcgi reads it; the loop itself only ever peeks with MSG_DONTWAIT.
+        // Blocking, as libfcgi and the workers read it; the loop itself only ever peeks with MSG_DONTWAIT.
         UniqueFd fd(::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length, SOCK_CLOEXEC));
         if (!fd) {
             if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) {
@@ -214,12 +218,15 @@ void ConnectionLoop::accept_connections() {
             }
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
                 // Out of descriptors or memory: the socket stays readable, so pause instead of spinning.
-                log::warn("fastcgi", errno_text("accept") + "; accepting pauses briefly");
-                epoll_event event{};
-                event.data.fd = listen_fd_;
-                ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, listen_fd_, &event);
-                accepting_ = false;
-                accept_paused_until_ = Clock::now() + accept_pause;
+                const std::lock_guard lock(accept_mutex_);
+                if (accepting_) {
+                    log::warn("fastcgi", errno_text("accept") + "; accepting pauses briefly");
+                    epoll_event event{};
+                    event.data.fd = listen_fd_;
+                    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, listen_fd_, &event);
+                    accepting_ = false;
+                    accept_paused_until_ = Clock::now() + accept_pause;
+                }
             }
             return;
         }
@@ -227,16 +234,12 @@ void ConnectionLoop::accept_connections() {
             log::debug("fastcgi", "connection from an address not in FCGI_WEB_SERVER_ADDRS closed");
             continue;
         }
-        if (waiting_.size() >= limits_.max_waiting) {
-            log::warn("fastcgi", "too many connections waiting for a request head; a new one was closed");
-            continue;
-        }
         if (address.ss_family == AF_INET || address.ss_family == AF_INET6) {
             // Answers are small and written whole: Nagle's delay would only add latency.
             const int on = 1;
             ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
         }
-        watch(std::move(fd), Phase::head);
+        watch(std::move(fd));
     }
 }
 
@@ -253,77 +256,140 @@ bool ConnectionLoop::peer_allowed(const void* address, std::size_t length) const
         allowed_peers_.end();
 }
 
-void ConnectionLoop::watch(UniqueFd fd, Phase phase) {
+ConnectionLoop::Slot* ConnectionLoop::slot(int fd) const noexcept {
+    return fd >= 0 && static_cast<std::size_t>(fd) < slot_count_ ? &slots_[static_cast<std::size_t>(fd)]
+                                                                 : nullptr;
+}
+
+void ConnectionLoop::watch(UniqueFd fd) {
     const int number = fd.get();
+    Slot* const entry = slot(number);
+    if (entry == nullptr) {
+        log::warn("fastcgi", "a connection's descriptor is beyond the loop's table; closed");
+        return;
+    }
+    if (waiting_count_.load() >= limits_.max_waiting) {
+        log::warn("fastcgi", "too many connections waiting for a request head; a new one was closed");
+        return;
+    }
+    {
+        const std::lock_guard lock(entry->mutex);
+        entry->in_use = true;
+        entry->waiting = Waiting{};
+        entry->waiting.fd = std::move(fd);
+        entry->waiting.deadline = Clock::now() + limits_.head_timeout;
+    }
+    waiting_count_.fetch_add(1);
+    for (int seen = highest_.load(); number > seen && !highest_.compare_exchange_weak(seen, number);) { }
+    // In the table before it is in the epoll set: its first event may reach another worker at once.
     if (!add_to_epoll(epoll_.get(), number)) {
         log::warn("fastcgi", errno_text("epoll_ctl") + "; connection closed");
-        return;
-    }
-    const auto timeout = phase == Phase::head ? limits_.head_timeout
-        : phase == Phase::idle                ? limits_.idle_timeout
-                                              : limits_.drain_timeout;
-    Waiting waiting;
-    waiting.fd = std::move(fd);
-    waiting.phase = phase;
-    waiting.deadline = Clock::now() + timeout;
-    waiting_.insert_or_assign(number, std::move(waiting));
-}
-
-void ConnectionLoop::on_readable(Waiting& connection, bool hung_up) {
-    if (connection.phase == Phase::closing) {
-        drain(connection);
-    } else {
-        check_head(connection, hung_up);
+        const std::lock_guard lock(entry->mutex);
+        entry->in_use = false;
+        entry->waiting.fd.reset();
+        waiting_count_.fetch_sub(1);
     }
 }
 
-void ConnectionLoop::check_head(Waiting& connection, bool hung_up) {
-    const int fd = connection.fd.get();
-    int available = 0;
-    if (::ioctl(fd, FIONREAD, &available) != 0) {
-        close_waiting(fd);
-        return;
+std::optional<ReadyConnection> ConnectionLoop::on_event(int fd) {
+    Slot* const entry = slot(fd);
+    if (entry == nullptr) {
+        return std::nullopt;
     }
-    if (available <= 0) {
-        if (hung_up) {
-            close_waiting(fd); // the web server closed a kept connection, or the peer went away
+    Phase phase{};
+    std::size_t bytes_needed = 0;
+    {
+        const std::lock_guard lock(entry->mutex);
+        if (!entry->in_use) {
+            return std::nullopt; // closed meanwhile (a deadline)
         }
-        return;
-    }
-    if (connection.phase == Phase::idle) {
-        // The next request on a kept connection has begun: from now on its head has head_timeout.
-        connection.phase = Phase::head;
-        connection.deadline = Clock::now() + limits_.head_timeout;
-        connection.bytes_needed = 1;
-    }
-    if (static_cast<std::size_t>(available) < connection.bytes_needed) {
-        if (hung_up) {
-            close_waiting(fd); // what is missing can never come
+        Waiting& waiting = entry->waiting;
+        if (waiting.claimed) {
+            waiting.event_missed = true;
+            return std::nullopt;
         }
-        return;
+        waiting.claimed = true;
+        phase = waiting.phase;
+        bytes_needed = waiting.bytes_needed;
     }
-    // Peeked, not read: libfcgi reads the head itself, from the socket.
-    const auto wanted = std::min(static_cast<std::size_t>(available), peek_buffer_.size());
-    const auto peeked = ::recv(fd, peek_buffer_.data(), wanted, MSG_PEEK | MSG_DONTWAIT);
+    return examine(fd, phase, bytes_needed);
+}
+
+std::optional<ReadyConnection> ConnectionLoop::examine(int fd, Phase phase, std::size_t bytes_needed) {
+    for (;;) {
+        const Phase before = phase;
+        // Outside the lock: peeking and checking a head is the loop's only real work.
+        Checked checked =
+            phase == Phase::closing ? Checked{drain(fd), {}} : check_head(fd, phase, bytes_needed);
+        Slot& entry = *slot(fd);
+        const std::lock_guard lock(entry.mutex);
+        Waiting& waiting = entry.waiting;
+        if (checked.outcome == Outcome::closed) {
+            entry.in_use = false;
+            waiting.fd.reset(); // closing the descriptor also takes it out of the epoll set
+            waiting_count_.fetch_sub(1);
+            return std::nullopt;
+        }
+        if (checked.outcome == Outcome::ready) {
+            // It stays in the epoll set and in the table, claimed: its events while a worker serves it are
+            // remembered for give_back.
+            checked.ready.fd = std::move(waiting.fd);
+            waiting.event_missed = false;
+            waiting_count_.fetch_sub(1);
+            return std::move(checked.ready);
+        }
+        if (phase != before) {
+            waiting.deadline =
+                Clock::now() + (phase == Phase::closing ? limits_.drain_timeout : limits_.head_timeout);
+        }
+        waiting.phase = phase;
+        waiting.bytes_needed = bytes_needed;
+        if (!waiting.event_missed) {
+            waiting.claimed = false;
+            return std::nullopt;
+        }
+        waiting.event_missed = false; // bytes arrived while this thread looked: look again
+    }
+}
+
+ConnectionLoop::Checked ConnectionLoop::check_head(int fd, Phase& phase, std::size_t& bytes_needed) {
+    if (bytes_needed > 1) {
+        // A head known to be incomplete: peek again only once enough has arrived to get further, so that
+        // a head trickled in byte by byte costs no more than one look per record.
+        int available = 0;
+        if (::ioctl(fd, FIONREAD, &available) != 0) {
+            return {Outcome::closed, {}};
+        }
+        if (static_cast<std::size_t>(std::max(available, 0)) < bytes_needed) {
+            return {peer_closed(fd) ? Outcome::closed : Outcome::wait, {}};
+        }
+    }
+    // Peeked, not read: the worker reads the head itself, after this check.
+    std::vector<std::uint8_t>& buffer = scratch();
+    const auto peeked = ::recv(fd, buffer.data(), limits_.max_head_bytes, MSG_PEEK | MSG_DONTWAIT);
     if (peeked <= 0) {
-        if (peeked == 0 || (errno != EAGAIN && errno != EINTR)) {
-            close_waiting(fd);
-        }
-        return;
+        const bool gone = peeked == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+        return {gone ? Outcome::closed : Outcome::wait, {}};
     }
-    const auto check = fastcgi::check_head(
-        std::span<const std::uint8_t>(peek_buffer_.data(), static_cast<std::size_t>(peeked)),
-        limits_.max_head_bytes);
+    if (phase == Phase::idle) {
+        // The next request on a kept connection has begun: from now on its head has head_timeout.
+        phase = Phase::head;
+    }
+    const auto check =
+        fastcgi::check_head(std::span<const std::uint8_t>(buffer.data(), static_cast<std::size_t>(peeked)),
+                            limits_.max_head_bytes);
     switch (check.state) {
     case fastcgi::HeadState::incomplete:
-        connection.bytes_needed = check.bytes_needed;
-        if (hung_up) {
-            close_waiting(fd);
-        }
-        return;
-    case fastcgi::HeadState::complete:
-        hand_over(connection, check.head_bytes);
-        return;
+        bytes_needed = check.bytes_needed;
+        return {peer_closed(fd) ? Outcome::closed : Outcome::wait, {}};
+    case fastcgi::HeadState::complete: {
+        Checked ready{Outcome::ready, {}};
+        ready.ready.head_bytes = check.head_bytes;
+        ready.ready.params_end = check.params_end;
+        ready.ready.request_bytes = check.request_bytes;
+        bytes_needed = 1;
+        return ready;
+    }
     case fastcgi::HeadState::unknown_role: {
         log::info("fastcgi",
                   "a request for a FastCGI role other than responder was refused (FCGI_UNKNOWN_ROLE)");
@@ -331,63 +397,57 @@ void ConnectionLoop::check_head(Waiting& connection, bool hung_up) {
         [[maybe_unused]] const auto sent =
             ::send(fd, record.data(), record.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
         ::shutdown(fd, SHUT_WR);
-        connection.phase = Phase::closing;
-        connection.deadline = Clock::now() + limits_.drain_timeout;
-        drain(connection);
-        return;
+        phase = Phase::closing;
+        return {drain(fd), {}};
     }
     case fastcgi::HeadState::refused:
         log::info("fastcgi", std::string("connection closed: ") + check.reason);
-        close_waiting(fd);
-        return;
+        return {Outcome::closed, {}};
     }
+    return {Outcome::closed, {}};
 }
 
-void ConnectionLoop::drain(Waiting& connection) {
-    const int fd = connection.fd.get();
+ConnectionLoop::Outcome ConnectionLoop::drain(int fd) {
+    std::vector<std::uint8_t>& buffer = scratch();
     std::size_t dropped = 0;
     for (;;) {
-        const auto count = ::recv(fd, peek_buffer_.data(), peek_buffer_.size(), MSG_DONTWAIT);
+        const auto count = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
         if (count > 0) {
             dropped += static_cast<std::size_t>(count);
             if (dropped < drain_limit_bytes) {
                 continue;
             }
         } else if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            return; // the peer has not closed yet: wait for it, up to the drain deadline
+            return Outcome::wait; // the peer has not closed yet: wait for it, up to the drain deadline
         } else if (count < 0 && errno == EINTR) {
             continue;
         }
-        close_waiting(fd);
-        return;
+        return Outcome::closed;
     }
-}
-
-void ConnectionLoop::hand_over(Waiting& connection, std::size_t head_bytes) {
-    const int fd = connection.fd.get();
-    ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
-    {
-        const std::lock_guard lock(mutex_);
-        ready_.push_back(ReadyConnection{std::move(connection.fd), head_bytes});
-    }
-    waiting_.erase(fd);
-    ready_changed_.notify_one();
-}
-
-void ConnectionLoop::close_waiting(int fd) {
-    // Closing the descriptor also takes it out of the epoll set.
-    waiting_.erase(fd);
 }
 
 void ConnectionLoop::enforce_deadlines() {
     const auto now = Clock::now();
     std::size_t heads_timed_out = 0;
-    for (auto it = waiting_.begin(); it != waiting_.end();) {
-        if (it->second.deadline <= now) {
-            heads_timed_out += it->second.phase == Phase::head ? 1 : 0;
-            it = waiting_.erase(it);
-        } else {
-            ++it;
+    const int highest = highest_.load();
+    for (int fd = 0; fd <= highest; ++fd) {
+        Slot& entry = *slot(fd);
+        const std::lock_guard lock(entry.mutex);
+        if (entry.in_use && !entry.waiting.claimed && entry.waiting.deadline <= now) {
+            heads_timed_out += entry.waiting.phase == Phase::head ? 1 : 0;
+            entry.in_use = false;
+            entry.waiting.fd.reset();
+            waiting_count_.fetch_sub(1);
+        }
+    }
+    {
+        const std::lock_guard lock(accept_mutex_);
+        if (!accepting_ && now >= accept_paused_until_) {
+            epoll_event event{};
+            event.events = EPOLLIN;
+            event.data.fd = listen_fd_;
+            ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, listen_fd_, &event);
+            accepting_ = true;
         }
     }
     if (heads_timed_out > 0) {
@@ -405,13 +465,6 @@ void ConnectionLoop::enforce_deadlines() {
                       "a request was not done within " + std::to_string(limits_.head_timeout.count()) +
                           " ms (the peer stalled its body or stopped reading); its connection was cut");
         }
-    }
-    if (!accepting_ && now >= accept_paused_until_) {
-        epoll_event event{};
-        event.events = EPOLLIN;
-        event.data.fd = listen_fd_;
-        ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, listen_fd_, &event);
-        accepting_ = true;
     }
 }
 

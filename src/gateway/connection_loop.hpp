@@ -1,22 +1,25 @@
 #pragma once
-// The FastCGI gateway's readiness loop: one thread accepts every connection and watches every connection
-// that is not being served (new, kept alive between requests, or closing) in one epoll set, each with a
-// deadline. A connection reaches a worker only once a whole request head is on it and has passed
-// fastcgi::check_head, so a peer that sends nothing, half a head, or a head built to break libfcgi's length
-// arithmetic never occupies a worker and never reaches libfcgi. While a worker serves a request, the loop
-// also holds it to a deadline: a peer that stalls its body or stops reading is cut off, not waited for.
+// The FastCGI gateway's readiness loop: every connection that is not being served (new, kept open by the web
+// server between requests, or closing) waits in one epoll set, each with a deadline. A connection reaches a
+// worker only once a whole request head is on it and has passed fastcgi::check_head, so a peer that sends
+// nothing, half a head, or a head built to break libfcgi's length arithmetic never occupies a worker and
+// never reaches libfcgi. While a worker serves a request, the loop also holds it to a deadline: a peer that
+// stalls its body or stops reading is cut off, not waited for.
+//
+// The idle workers wait in the loop together (leader/follower), so the worker that sees a head complete
+// serves it itself, with no hand-over between threads on the way; one small thread of the loop's own
+// enforces the deadlines, also while every worker is busy.
 #include "gateway/unique_fd.hpp"
 
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
+#include <thread>
 #include <vector>
 
 namespace sdksign::gateway {
@@ -36,18 +39,21 @@ struct ConnectionLimits {
     std::size_t max_waiting = 512;
 };
 
-/// A connection with a checked request head, for one worker.
+/// A connection with a checked head on it, unread, for the worker that found it.
 struct ReadyConnection {
     UniqueFd fd;
-    /// The length of the checked head, which is on the socket, unread.
+    /// As fastcgi::HeadCheck says: the head's length, where libfcgi's part of it ends, and the length of
+    /// head and body together when the whole body was there and checked too (else 0).
     std::size_t head_bytes = 0;
+    std::size_t params_end = 0;
+    std::size_t request_bytes = 0;
 };
 
 class ConnectionLoop {
 public:
     /// `listen_fd` stays owned by the caller; it is made non-blocking. `workers` is the number of threads
-    /// that will call take(). `allowed_peers` is FCGI_WEB_SERVER_ADDRS as libfcgi reads it (IPv4 addresses
-    /// separated by commas; unset or empty: any), applied to IPv4 peers. Throws SystemError.
+    /// that will call next(). `allowed_peers` is FCGI_WEB_SERVER_ADDRS as libfcgi reads it (IPv4 addresses
+    /// separated by commas; unset or empty: any), applied to IPv4 peers. Throws SystemError or ConfigError.
     ConnectionLoop(int listen_fd, const ConnectionLimits& limits, unsigned workers,
                    const std::string& allowed_peers);
     ~ConnectionLoop();
@@ -56,24 +62,22 @@ public:
     ConnectionLoop(ConnectionLoop&&) = delete;
     ConnectionLoop& operator=(ConnectionLoop&&) = delete;
 
-    /// The loop itself: returns after stop(), once no connection waits in it any more.
-    void run();
+    /// For a worker: waits in the loop (accepting, checking heads, enforcing deadlines) until it finds a
+    /// connection with a whole checked head; nothing once the loop stops.
+    std::optional<ReadyConnection> next();
 
-    /// From any thread, once: stop accepting, close waiting connections; connections whose head is complete
-    /// are still handed to workers.
+    /// From any thread: stop accepting and waiting; requests being served are finished by their workers.
     void stop() noexcept;
 
-    /// For a worker: blocks until a connection is ready; nothing once stopping and none is left.
-    std::optional<ReadyConnection> take();
-
-    /// For worker number `worker` (below `workers`) after take(): from now until finish_request, the request
+    /// For worker number `worker` (below `workers`) after next(): from now until finish_request, the request
     /// must be done within head_timeout or the loop shuts its connection down. The worker keeps `fd` open
     /// until finish_request, so the loop never shuts down a descriptor number that was reused meanwhile.
     void start_request(unsigned worker, int fd) noexcept;
     void finish_request(unsigned worker) noexcept;
 
-    /// After a request: the connection waits for its next request (keep) or is closed gracefully.
-    void give_back(UniqueFd fd, bool keep) noexcept;
+    /// After a request: the connection waits for its next request (keep) or is closed gracefully. When the
+    /// next request's head is already there, the connection comes straight back, for the same worker.
+    std::optional<ReadyConnection> give_back(UniqueFd fd, bool keep) noexcept;
 
 private:
     enum class Phase { head, idle, closing };
@@ -83,41 +87,69 @@ private:
         std::chrono::steady_clock::time_point deadline;
         /// Bytes that must be readable before the head is worth checking again.
         std::size_t bytes_needed = 1;
+        /// A worker is looking at it (outside the lock) or serving it (then `fd` is the worker's): others
+        /// and the deadlines leave it alone.
+        bool claimed = false;
+        /// An event arrived while it was claimed: the claiming worker looks again (after serving it: it
+        /// stays in the epoll set all along, and an edge missed then would never come again).
+        bool event_missed = false;
+    };
+    /// The connection registered under one descriptor number, if any, behind a lock of its own: threads
+    /// contend only when they look at the same connection.
+    struct Slot {
+        std::mutex mutex;
+        bool in_use = false;
+        Waiting waiting;
     };
     struct Busy {
         std::mutex mutex;
         int fd = -1;
         std::chrono::steady_clock::time_point deadline;
     };
+    enum class Outcome { wait, ready, closed };
+    struct Checked {
+        Outcome outcome = Outcome::wait;
+        ReadyConnection ready;
+    };
 
     void accept_connections();
-    void watch(UniqueFd fd, Phase phase);
-    void on_readable(Waiting& connection, bool hung_up);
-    void check_head(Waiting& connection, bool hung_up);
-    void drain(Waiting& connection);
-    void close_waiting(int fd);
-    void adopt_returned();
+    /// Adds a new connection to the waiting table and the epoll set; closes it when that fails.
+    void watch(UniqueFd fd);
+    /// The slot of descriptor `fd`, or null beyond the table.
+    Slot* slot(int fd) const noexcept;
+    /// One readiness event of a waiting connection; the connection when its head is complete.
+    std::optional<ReadyConnection> on_event(int fd);
+    /// Looks at a connection this thread has claimed until it waits, closes or is ready.
+    std::optional<ReadyConnection> examine(int fd, Phase phase, std::size_t bytes_needed);
+    Checked check_head(int fd, Phase& phase, std::size_t& bytes_needed);
+    Outcome drain(int fd);
+    /// This thread's buffer for peeking at heads and dropping drained bytes, allocated once.
+    std::vector<std::uint8_t>& scratch() const;
     void enforce_deadlines();
-    void hand_over(Waiting& connection, std::size_t head_bytes);
     bool peer_allowed(const void* address, std::size_t length) const;
 
     int listen_fd_;
     ConnectionLimits limits_;
     std::vector<std::uint32_t> allowed_peers_;
     UniqueFd epoll_;
-    UniqueFd wake_;
-    std::vector<std::uint8_t> peek_buffer_;
-    std::unordered_map<int, Waiting> waiting_;
+    /// Readable once stop() was called: wakes every worker waiting in the loop, for good.
+    UniqueFd stop_event_;
+    std::atomic<bool> stopping_{false};
+
+    /// Indexed by descriptor number, sized once from the descriptor limit; the sweep looks up to `highest_`.
+    std::unique_ptr<Slot[]> slots_;
+    std::size_t slot_count_ = 0;
+    std::atomic<int> highest_{-1};
+    /// Connections registered and not being served.
+    std::atomic<std::size_t> waiting_count_{0};
+
+    std::mutex accept_mutex_;
     bool accepting_ = true;
     std::chrono::steady_clock::time_point accept_paused_until_{};
 
-    std::mutex mutex_;
-    std::condition_variable ready_changed_;
-    std::deque<ReadyConnection> ready_;
-    std::vector<std::pair<UniqueFd, bool>> returned_;
-    bool stopping_ = false;
-
     std::vector<std::unique_ptr<Busy>> busy_;
+    /// Last member: it runs enforce_deadlines until stopping_, on everything above.
+    std::jthread deadlines_;
 };
 
 } // namespace sdksign::gateway

@@ -89,6 +89,24 @@ private:
     std::size_t unread_ = 0;
 };
 
+/// The end of a whole FCGI_STDIN stream of `request_id` starting at `at`, or 0 if it is not all in `bytes`
+/// or holds another record.
+std::size_t whole_stdin_end(std::span<const std::uint8_t> bytes, std::size_t at,
+                            std::uint16_t request_id) noexcept {
+    while (at + header_bytes <= bytes.size()) {
+        const RecordHeader record = read_header(bytes, at);
+        if (record.version != protocol_version || record.type != record_stdin ||
+            record.request_id != request_id || at + record.total() > bytes.size()) {
+            return 0;
+        }
+        at += record.total();
+        if (record.content_bytes == 0) {
+            return at;
+        }
+    }
+    return 0;
+}
+
 HeadCheck refused(const char* reason) noexcept {
     HeadCheck check;
     check.state = HeadState::refused;
@@ -164,7 +182,9 @@ HeadCheck check_head(std::span<const std::uint8_t> bytes, std::size_t max_head_b
                 return refused("the PARAMS stream ends inside a name-value pair");
             }
             check.state = HeadState::complete;
+            check.params_end = at + header_bytes;
             check.head_bytes = at + record.total();
+            check.request_bytes = whole_stdin_end(bytes, check.head_bytes, check.request_id);
             return check;
         }
         if (!pairs.consume(bytes.subspan(at + header_bytes, record.content_bytes))) {

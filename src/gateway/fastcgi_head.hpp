@@ -18,6 +18,7 @@ inline constexpr std::uint8_t record_begin_request = 1;
 inline constexpr std::uint8_t record_abort_request = 2;
 inline constexpr std::uint8_t record_end_request = 3;
 inline constexpr std::uint8_t record_params = 4;
+inline constexpr std::uint8_t record_stdin = 5;
 inline constexpr std::uint16_t role_responder = 1;
 inline constexpr std::uint8_t flag_keep_connection = 1;
 inline constexpr std::uint8_t status_request_complete = 0;
@@ -40,6 +41,12 @@ struct HeadCheck {
     std::size_t bytes_needed = 0;
     /// complete: the length of the head, up to and including the empty PARAMS record and its padding.
     std::size_t head_bytes = 0;
+    /// complete: where the empty PARAMS record's padding begins (what libfcgi reads of the head).
+    std::size_t params_end = 0;
+    /// complete, when the request's whole FCGI_STDIN stream follows the head in the bytes checked, only
+    /// STDIN records of this request up to the empty one: the length of head and stream together. 0 when
+    /// the stream is not all there (or holds anything else): its records are then read as they come.
+    std::size_t request_bytes = 0;
     /// From BEGIN_REQUEST, once it has been read.
     std::uint16_t request_id = 0;
     bool keep_connection = false;

@@ -21,6 +21,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,43 +56,119 @@ private:
     FCGX_Request request_{};
 };
 
-/// Has libfcgi parse the checked head of `head_bytes` bytes on `socket`: the head is read off the socket
-/// and given to libfcgi through a pipe holding exactly those bytes, so libfcgi can never read past it (into
-/// a body whose records nothing has checked). On success the request writes its answer to `socket`.
-bool accept_head(FCGX_Request& request, int socket, std::size_t head_bytes, std::vector<char>& head) {
-    constexpr std::size_t default_pipe_bytes = 65536;
-    head.resize(head_bytes);
-    if (::recv(socket, head.data(), head_bytes, MSG_WAITALL) != static_cast<ssize_t>(head_bytes)) {
-        return false;
+/// A worker's pipe, through which libfcgi reads a checked head and nothing else: it holds exactly the bytes
+/// written into it, so libfcgi cannot read past the head (into a body whose records it would trust).
+class HeadPipe {
+public:
+    /// Made at once, so that a worker's descriptors are all open before its first request.
+    HeadPipe() { open(); }
+    /// The read end for libfcgi once `head` is in the pipe; -1 when the pipe cannot be made or filled.
+    int fill(std::span<const char> head) {
+        if (!read_end_ && !open()) {
+            return -1;
+        }
+        if (head.size() > capacity_) {
+            const int grown = ::fcntl(write_end_.get(), F_SETPIPE_SZ, static_cast<int>(head.size()));
+            if (grown < 0) {
+                log::warn("fastcgi", std::string("pipe size: ") + std::strerror(errno) + "; request dropped");
+                return -1;
+            }
+            capacity_ = static_cast<std::size_t>(grown);
+        }
+        if (::write(write_end_.get(), head.data(), head.size()) != static_cast<ssize_t>(head.size())) {
+            discard();
+            return -1;
+        }
+        return read_end_.get();
     }
-    std::array<int, 2> ends{};
-    if (::pipe2(ends.data(), O_CLOEXEC | O_NONBLOCK) != 0) {
-        log::warn("fastcgi", std::string("pipe: ") + std::strerror(errno) + "; request dropped");
-        return false;
+    /// libfcgi closed the read end (it does on a head it cannot read): forget it, and start afresh next time.
+    void lost_read_end() noexcept {
+        [[maybe_unused]] const int closed_by_libfcgi = read_end_.release();
+        write_end_.reset();
     }
-    UniqueFd read_end(ends[0]);
-    const UniqueFd write_end(ends[1]);
-    if (head_bytes > default_pipe_bytes &&
-        ::fcntl(write_end.get(), F_SETPIPE_SZ, static_cast<int>(head_bytes)) < 0) {
-        log::warn("fastcgi", std::string("pipe size: ") + std::strerror(errno) + "; request dropped");
-        return false;
+
+private:
+    bool open() {
+        std::array<int, 2> ends{};
+        // Non-blocking: should libfcgi ever want more than the head, it gets an error, not a hang.
+        if (::pipe2(ends.data(), O_CLOEXEC | O_NONBLOCK) != 0) {
+            log::warn("fastcgi", std::string("pipe: ") + std::strerror(errno) + "; request dropped");
+            return false;
+        }
+        read_end_.reset(ends[0]);
+        write_end_.reset(ends[1]);
+        const int size = ::fcntl(write_end_.get(), F_GETPIPE_SZ);
+        capacity_ = size > 0 ? static_cast<std::size_t>(size) : 0;
+        return true;
     }
-    if (::write(write_end.get(), head.data(), head_bytes) != static_cast<ssize_t>(head_bytes)) {
-        return false;
+    void discard() noexcept {
+        read_end_.reset();
+        write_end_.reset();
     }
-    // libfcgi owns the read end now: it closes it itself when the head is unreadable. With keepConnection
-    // set, it does not close on success either, and detached makes any close immediate.
-    request.ipcFd = read_end.release();
+
+    UniqueFd read_end_;
+    UniqueFd write_end_;
+    std::size_t capacity_ = 0;
+};
+
+/// A request's FCGI_STDIN stream as libfcgi reads it: only for a stream that was checked whole.
+class LibraryStdin final : public ByteSource {
+public:
+    explicit LibraryStdin(FCGX_Stream* in) : in_(in) { }
+    std::size_t read_some(char* into, std::size_t size) override {
+        const int n = FCGX_GetStr(into, static_cast<int>(std::min<std::size_t>(size, 1U << 30U)), in_);
+        return n > 0 ? static_cast<std::size_t>(n) : 0;
+    }
+    /// Reads the rest of the checked stream; true once it ended without an error.
+    bool skip_rest(std::string& scratch) {
+        scratch.resize(8192);
+        while (read_some(scratch.data(), scratch.size()) > 0) { }
+        return FCGX_HasSeenEOF(in_) != 0 && FCGX_GetError(in_) == 0;
+    }
+
+private:
+    FCGX_Stream* in_;
+};
+
+/// Has libfcgi parse `ready`'s checked head. When the whole request was there and checked (the head, then
+/// only STDIN records of this request up to the empty one), libfcgi reads it from the socket itself, as it
+/// would without sdksign: it parses no record past the end of that stream. Otherwise the head is read off
+/// the socket and given to libfcgi through `pipe`, and sdksign reads the body's records itself. On success
+/// the request writes its answer to the socket.
+bool accept_head(FCGX_Request& request, ReadyConnection& ready, HeadPipe& pipe, std::vector<char>& head) {
+    int library_fd = ready.fd.get();
+    if (ready.request_bytes == 0) {
+        head.resize(ready.head_bytes);
+        if (::recv(ready.fd.get(), head.data(), head.size(), MSG_WAITALL) !=
+            static_cast<ssize_t>(head.size())) {
+            return false;
+        }
+        // Up to the empty PARAMS record's header: exactly what libfcgi reads of a head, so nothing is left
+        // over in the pipe for the next request.
+        library_fd = pipe.fill(std::span<const char>(head.data(), ready.params_end));
+        if (library_fd < 0) {
+            return false;
+        }
+    }
+    // With keepConnection set, libfcgi does not close the descriptor on success; detached makes a close on
+    // failure immediate.
+    request.ipcFd = library_fd;
     request.keepConnection = 1;
     request.detached = 1;
     if (const int accepted = FCGX_Accept_r(&request); accepted < 0) {
         // Only a head that the check and libfcgi read differently lands here.
         log::warn("fastcgi", "libfcgi refused a checked request head (" + std::to_string(accepted) + ")");
         request.ipcFd = -1;
+        if (library_fd != ready.fd.get()) {
+            pipe.lost_read_end();
+        } else {
+            // libfcgi closed the socket itself. Its number stays claimed in the loop's table, so that nothing
+            // else acts on it, until a new connection gets the number.
+            [[maybe_unused]] const int closed_by_libfcgi = ready.fd.release();
+        }
         return false;
     }
-    ::close(request.ipcFd);
-    request.ipcFd = socket;
+    request.ipcFd = ready.fd.get();
     return true;
 }
 
@@ -163,7 +241,8 @@ private:
     std::thread thread_;
 };
 
-/// Serves the connections the loop hands over, one request at a time, until the loop stops.
+/// Waits in the loop for a connection with a checked head and serves it, one request at a time, until the
+/// loop stops.
 void worker(ConnectionLoop& loop, unsigned index, const FastcgiSettings& settings,
             const HandlerFactory& make_handler, std::atomic<unsigned long>& served) {
     RequestHandler handler;
@@ -175,6 +254,7 @@ void worker(ConnectionLoop& loop, unsigned index, const FastcgiSettings& setting
     }
     FastcgiRequest holder;
     FCGX_Request& request = holder.get();
+    HeadPipe pipe;
     // A body without a declared length (no server we support sends one) is read to its end, which FastCGI
     // marks; an over-limit body is not read at all.
     BodyLimits body_limits;
@@ -184,28 +264,43 @@ void worker(ConnectionLoop& loop, unsigned index, const FastcgiSettings& setting
     std::vector<char> head;
     std::string body;
     std::string output;
-    while (auto ready = loop.take()) {
+    std::optional<ReadyConnection> ready = loop.next();
+    while (ready) {
         const int socket = ready->fd.get();
         loop.start_request(index, socket);
-        if (!accept_head(request, socket, ready->head_bytes, head)) {
+        if (!accept_head(request, *ready, pipe, head)) {
             loop.finish_request(index);
-            continue; // the connection closes with `ready`
+            ready = loop.give_back(std::move(ready->fd), false);
+            if (!ready) {
+                ready = loop.next();
+            }
+            continue;
         }
         fill_request_from_variables(request.envp, http_request);
-        FastcgiStdinReader stdin_reader(socket, static_cast<std::uint16_t>(request.requestId));
-        read_request_body(stdin_reader, body_limits, body, http_request);
+        bool keep = request.keepConnection != 0;
+        // The next request on a kept connection starts where this one's input ends: whatever of the body was
+        // not read (an over-limit body) is read to its end first.
+        if (ready->request_bytes > 0) {
+            LibraryStdin stdin_stream(request.in);
+            read_request_body(stdin_stream, body_limits, body, http_request);
+            keep = stdin_stream.skip_rest(output) && keep;
+        } else {
+            FastcgiStdinReader stdin_reader(socket, static_cast<std::uint16_t>(request.requestId));
+            read_request_body(stdin_reader, body_limits, body, http_request);
+            keep = stdin_reader.skip_rest(settings.max_body_bytes) && keep;
+        }
         const http::Response response = handler(http_request);
         output.clear();
         http::append_cgi(output, response);
         // FCGX_PutStr, not FCGX_FPrintF: libfcgi's printf silently truncates at %zu and friends.
         FCGX_PutStr(output.data(), static_cast<int>(output.size()), request.out);
-        // The next request on a kept connection starts where this one's input ends: whatever of the body
-        // was not read (none at all for a GET, or an over-limit body) is read to its end first.
-        bool keep = request.keepConnection != 0 && stdin_reader.skip_rest(settings.max_body_bytes);
         keep = finish_request(request) && keep;
         loop.finish_request(index);
         served.fetch_add(1, std::memory_order_relaxed);
-        loop.give_back(std::move(ready->fd), keep);
+        ready = loop.give_back(std::move(ready->fd), keep);
+        if (!ready) {
+            ready = loop.next();
+        }
     }
 }
 
@@ -234,10 +329,10 @@ int serve_fastcgi(const FastcgiSettings& settings, const HandlerFactory& make_ha
             workers.emplace_back(worker, std::ref(loop), i, std::cref(settings), std::cref(make_handler),
                                  std::ref(served));
         }
-        loop.run();
-        // Wakes workers still waiting for a connection; each finishes its request in flight first.
-        loop.stop();
-        workers.clear();
+        // The workers are the loop: this thread only waits for them, until a stop signal ends the loop.
+        for (auto& thread : workers) {
+            thread.join();
+        }
         signalled = signals.stopped_by_signal();
     }
     log::info("fastcgi", "stopped after " + std::to_string(served.load()) + " requests");

@@ -1,7 +1,7 @@
 #pragma once
-// The FastCGI gateway: a readiness loop (connection_loop.hpp) that accepts connections and waits for whole,
-// checked request heads, a fixed pool of worker threads that serve them with libfcgi, and a signal thread
-// that turns SIGTERM/SIGINT/SIGUSR1 into a graceful stop.
+// The FastCGI gateway: a fixed pool of worker threads that wait together in a readiness loop
+// (connection_loop.hpp) for connections with whole, checked request heads and serve those with libfcgi,
+// and a signal thread that turns SIGTERM/SIGINT/SIGUSR1 into a graceful stop.
 #include "gateway/connection_loop.hpp"
 #include "gateway/request_handler.hpp"
 

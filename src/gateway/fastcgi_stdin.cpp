@@ -10,12 +10,6 @@
 
 namespace sdksign::gateway {
 
-namespace {
-
-constexpr std::uint8_t record_stdin = 5;
-
-} // namespace
-
 bool FastcgiStdinReader::read_exactly(void* into, std::size_t size) noexcept {
     auto* bytes = static_cast<char*>(into);
     while (size > 0) {
@@ -48,7 +42,7 @@ bool FastcgiStdinReader::next_record() noexcept {
             return false;
         }
         const auto id = static_cast<std::uint16_t>((header[2] << 8) | header[3]);
-        if (header[0] != 1 || header[1] != record_stdin || id != request_id_) {
+        if (header[0] != 1 || header[1] != fastcgi::record_stdin || id != request_id_) {
             failed_ = true;
             return false;
         }
