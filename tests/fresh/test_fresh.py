@@ -64,6 +64,7 @@ DEBOOTSTRAP_TIMEOUT = 900
 SERVE_TIMEOUT = 1200        # scripts/serve: apt-get update, the build packages, meson setup and compile
 INSTALL_TIMEOUT = 1200      # scripts/test --install-only: the test packages (chromium, clang, web servers)
 SUITE_TIMEOUT = 900
+LEFTOVER_WAIT_S = 10        # sdksign stops gracefully within about 2 s when nothing is in flight
 
 
 class Stopped(Exception):
@@ -296,7 +297,11 @@ class Fresh:
         return [f"{what}; the end of {self.log(name)}:\n{self.report.scrub(output)}"]
 
     def no_leftovers(self, after):
-        """A check that no process is left in the root after a step; kills any that is."""
+        """A check that no process is left in the root a few seconds after a step (sdksign's FastCGI workers
+        finish their graceful stop after lighttpd has exited); kills any that is."""
+        deadline = time.monotonic() + LEFTOVER_WAIT_S
+        while processes_in(self.root) and time.monotonic() < deadline:
+            time.sleep(0.2)
         left = processes_in(self.root)
         self.report.check(f"no process left in the root after {after}",
                           [f"left running: {'; '.join(describe(left))}"] if left else [])
