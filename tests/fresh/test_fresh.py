@@ -64,6 +64,9 @@ DEBOOTSTRAP_TIMEOUT = 900
 SERVE_TIMEOUT = 1200        # scripts/serve: apt-get update, the build packages, meson setup and compile
 INSTALL_TIMEOUT = 1200      # scripts/test --install-only: the test packages (chromium, clang, web servers)
 SUITE_TIMEOUT = 900
+# The whole test ends by itself (and cleans up) this long after it started, before meson's timeout of 2400 s
+# in tests/fresh/meson.build: meson follows its SIGTERM with a SIGKILL after half a second.
+TOTAL_BUDGET_S = 2200
 LEFTOVER_WAIT_S = 10        # sdksign stops gracefully within about 2 s when nothing is in flight
 
 
@@ -288,6 +291,11 @@ class Fresh:
         self.root = os.path.join(self.work, "root")
         self.cache = os.path.join(self.work, "cache")
         self.logs = os.path.join(self.work, "logs")
+        self.deadline = time.monotonic() + TOTAL_BUDGET_S
+
+    def budget(self, step_timeout):
+        """A step's timeout, cut to what is left of the whole test's budget."""
+        return max(1.0, min(step_timeout, self.deadline - time.monotonic()))
 
     def log(self, name):
         return os.path.join(self.logs, name + ".log")
@@ -323,8 +331,8 @@ class Fresh:
             if problems:
                 return problems
             status, output = run_logged(["debootstrap", "--variant=minbase", f"--make-tarball={tarball}.part",
-                                         SUITE, scratch, mirror], self.log("debootstrap"), DEBOOTSTRAP_TIMEOUT,
-                                        env)
+                                         SUITE, scratch, mirror], self.log("debootstrap"),
+                                        self.budget(DEBOOTSTRAP_TIMEOUT), env)
             remove_root(scratch)
             timed("debootstrap --make-tarball (download)", started)
             if status != 0:
@@ -336,21 +344,22 @@ class Fresh:
         started = time.monotonic()
         if os.path.exists(base) and os.path.getmtime(base) >= os.path.getmtime(tarball):
             status, output = run_logged(["tar", "-C", self.root, "--numeric-owner", "-xpf", base],
-                                        self.log("debootstrap"), DEBOOTSTRAP_TIMEOUT)
+                                        self.log("debootstrap"), self.budget(DEBOOTSTRAP_TIMEOUT))
             timed("unpack the base system debootstrap made from the tarball before", started)
             if status != 0:
                 os.remove(base)
                 return self.step_failed("debootstrap", status, output)
             return []
         status, output = run_logged(["debootstrap", "--variant=minbase", f"--unpack-tarball={tarball}", SUITE,
-                                     self.root, mirror], self.log("debootstrap"), DEBOOTSTRAP_TIMEOUT, env)
+                                     self.root, mirror], self.log("debootstrap"), self.budget(DEBOOTSTRAP_TIMEOUT),
+                                    env)
         timed("debootstrap --unpack-tarball (install the base system)", started)
         if status != 0:
             # A broken tarball must not break every later run.
             os.remove(tarball)
             return self.step_failed("debootstrap", status, output)
         status, output = run_logged(["tar", "-C", self.root, "--numeric-owner", "-cf", base + ".part", "."],
-                                    self.log("debootstrap"), DEBOOTSTRAP_TIMEOUT)
+                                    self.log("debootstrap"), self.budget(DEBOOTSTRAP_TIMEOUT))
         if status == 0:
             os.replace(base + ".part", base)
         return []
@@ -415,7 +424,7 @@ class Fresh:
                   "in it", flush=True)
         target = os.path.join(self.root, CLONE.lstrip("/"))
         status, output = run_logged(["git", "clone", "--quiet", "--no-hardlinks", source, target],
-                                    self.log("clone"), 300)
+                                    self.log("clone"), self.budget(300))
         if status != 0:
             return self.step_failed("clone", status, output)
         with open(os.path.join(target, ".env"), "w", encoding="utf-8") as f:
@@ -440,7 +449,7 @@ class Fresh:
                                        start_new_session=True)
         answer, problems = None, []
         try:
-            deadline = time.monotonic() + SERVE_TIMEOUT
+            deadline = time.monotonic() + self.budget(SERVE_TIMEOUT)
             while time.monotonic() < deadline and process.poll() is None:
                 if "sdksign: listening on" in tail(log_path, 1000000):
                     completed = subprocess.run(chroot_command(self.root, curl), capture_output=True, timeout=30)
@@ -482,7 +491,7 @@ class Fresh:
     def test_suites(self):
         started = time.monotonic()
         status, output = run_logged(chroot_command(self.root, f"cd {CLONE} && scripts/test --install-only"),
-                                    self.log("test-install"), INSTALL_TIMEOUT)
+                                    self.log("test-install"), self.budget(INSTALL_TIMEOUT))
         timed("scripts/test --install-only", started)
         self.report.check("scripts/test --install-only installs the test packages",
                           [] if status == 0 else self.step_failed("test-install", status, output))
@@ -497,7 +506,7 @@ class Fresh:
             status, output = run_logged(
                 chroot_command(self.root, f"cd {CLONE} && scripts/test --suite {suite}",
                                {"SDKSIGN_SKIP_INSTALL": "1"}),
-                self.log(name), SUITE_TIMEOUT)
+                self.log(name), self.budget(SUITE_TIMEOUT))
             timed(f"scripts/test --suite {suite}", started)
             summary = re.findall(r"^tests: \d+ passed, \d+ failed$", output, re.MULTILINE)
             self.report.check(f"scripts/test --suite {suite} passes in the fresh root",
