@@ -148,7 +148,7 @@ std::optional<ReadyConnection> ConnectionLoop::next() {
             accept_connections();
             continue;
         }
-        if (auto ready = on_event(event.data.fd)) {
+        if (auto ready = on_event(event.data.fd, (event.events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0)) {
             return ready;
         }
     }
@@ -203,7 +203,7 @@ std::optional<ReadyConnection> ConnectionLoop::give_back(UniqueFd fd, bool keep)
         waiting.claimed = look_now;
     }
     waiting_count_.fetch_add(1);
-    return look_now ? examine(number, phase, 1) : std::nullopt;
+    return look_now ? examine(number, phase, 1, true) : std::nullopt;
 }
 
 void ConnectionLoop::accept_connections() {
@@ -291,7 +291,7 @@ void ConnectionLoop::watch(UniqueFd fd) {
     }
 }
 
-std::optional<ReadyConnection> ConnectionLoop::on_event(int fd) {
+std::optional<ReadyConnection> ConnectionLoop::on_event(int fd, bool hung_up) {
     Slot* const entry = slot(fd);
     if (entry == nullptr) {
         return std::nullopt;
@@ -312,15 +312,16 @@ std::optional<ReadyConnection> ConnectionLoop::on_event(int fd) {
         phase = waiting.phase;
         bytes_needed = waiting.bytes_needed;
     }
-    return examine(fd, phase, bytes_needed);
+    return examine(fd, phase, bytes_needed, hung_up);
 }
 
-std::optional<ReadyConnection> ConnectionLoop::examine(int fd, Phase phase, std::size_t bytes_needed) {
+std::optional<ReadyConnection> ConnectionLoop::examine(int fd, Phase phase, std::size_t bytes_needed,
+                                                       bool hung_up) {
     for (;;) {
         const Phase before = phase;
         // Outside the lock: peeking and checking a head is the loop's only real work.
-        Checked checked =
-            phase == Phase::closing ? Checked{drain(fd), {}} : check_head(fd, phase, bytes_needed);
+        Checked checked = phase == Phase::closing ? Checked{drain(fd), {}, false}
+                                                  : check_head(fd, phase, bytes_needed, hung_up);
         Slot& entry = *slot(fd);
         const std::lock_guard lock(entry.mutex);
         Waiting& waiting = entry.waiting;
@@ -334,7 +335,7 @@ std::optional<ReadyConnection> ConnectionLoop::examine(int fd, Phase phase, std:
             // It stays in the epoll set and in the table, claimed: its events while a worker serves it are
             // remembered for give_back.
             checked.ready.fd = std::move(waiting.fd);
-            waiting.event_missed = false;
+            waiting.event_missed = checked.look_again;
             waiting_count_.fetch_sub(1);
             return std::move(checked.ready);
         }
@@ -349,10 +350,12 @@ std::optional<ReadyConnection> ConnectionLoop::examine(int fd, Phase phase, std:
             return std::nullopt;
         }
         waiting.event_missed = false; // bytes arrived while this thread looked: look again
+        hung_up = true; // what that event said is not known: assume the most
     }
 }
 
-ConnectionLoop::Checked ConnectionLoop::check_head(int fd, Phase& phase, std::size_t& bytes_needed) {
+ConnectionLoop::Checked ConnectionLoop::check_head(int fd, Phase& phase, std::size_t& bytes_needed,
+                                                   bool hung_up) {
     if (bytes_needed > 1) {
         // A head known to be incomplete: peek again only once enough has arrived to get further, so that
         // a head trickled in byte by byte costs no more than one look per record.
@@ -387,6 +390,9 @@ ConnectionLoop::Checked ConnectionLoop::check_head(int fd, Phase& phase, std::si
         ready.ready.head_bytes = check.head_bytes;
         ready.ready.params_end = check.params_end;
         ready.ready.request_bytes = check.request_bytes;
+        ready.look_again = hung_up ||
+            static_cast<std::size_t>(peeked) >
+                (check.request_bytes > 0 ? check.request_bytes : check.head_bytes);
         bytes_needed = 1;
         return ready;
     }

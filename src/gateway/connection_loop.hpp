@@ -110,6 +110,9 @@ private:
     struct Checked {
         Outcome outcome = Outcome::wait;
         ReadyConnection ready;
+        /// ready: more than this request is on the socket already, or the peer has closed: no edge will say
+        /// so again, so the connection is looked at once more after it was served.
+        bool look_again = false;
     };
 
     void accept_connections();
@@ -118,10 +121,11 @@ private:
     /// The slot of descriptor `fd`, or null beyond the table.
     Slot* slot(int fd) const noexcept;
     /// One readiness event of a waiting connection; the connection when its head is complete.
-    std::optional<ReadyConnection> on_event(int fd);
+    /// `hung_up`: the event said the peer closed its side.
+    std::optional<ReadyConnection> on_event(int fd, bool hung_up);
     /// Looks at a connection this thread has claimed until it waits, closes or is ready.
-    std::optional<ReadyConnection> examine(int fd, Phase phase, std::size_t bytes_needed);
-    Checked check_head(int fd, Phase& phase, std::size_t& bytes_needed);
+    std::optional<ReadyConnection> examine(int fd, Phase phase, std::size_t bytes_needed, bool hung_up);
+    Checked check_head(int fd, Phase& phase, std::size_t& bytes_needed, bool hung_up);
     Outcome drain(int fd);
     /// This thread's buffer for peeking at heads and dropping drained bytes, allocated once.
     std::vector<std::uint8_t>& scratch() const;

@@ -143,6 +143,12 @@ HeadCheck check_head(std::span<const std::uint8_t> bytes, std::size_t max_head_b
         begin.content_bytes != begin_request_body_bytes) {
         return refused("the first record is not a BEGIN_REQUEST");
     }
+    // libfcgi forgets the padding of the record that ends a stream type (it resets it when it switches to
+    // the next) and would read it as the next record's header: BEGIN_REQUEST and the empty PARAMS record.
+    // Web servers never pad them (BEGIN_REQUEST's body is 8 bytes, the empty record has none).
+    if (begin.padding_bytes != 0) {
+        return refused("a padded BEGIN_REQUEST");
+    }
     if (!have(header_bytes + begin_request_body_bytes)) {
         return check;
     }
@@ -178,6 +184,9 @@ HeadCheck check_head(std::span<const std::uint8_t> bytes, std::size_t max_head_b
             return check;
         }
         if (record.content_bytes == 0) {
+            if (record.padding_bytes != 0) {
+                return refused("a padded empty PARAMS record");
+            }
             if (!pairs.at_pair_boundary()) {
                 return refused("the PARAMS stream ends inside a name-value pair");
             }

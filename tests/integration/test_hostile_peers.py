@@ -279,6 +279,19 @@ def test_kept_connections_outnumber_threads():
         check("12 kept connections, 4 threads: no request waits for a thread held by an idle connection",
               slowest < PROMPT_SECONDS, f"slowest {slowest:.3f} s")
         answers_promptly(server, "12 idle kept connections, 4 threads")
+        # A kept request and the peer's close in one go: no later event says the peer is gone, yet the
+        # connection must end now, not after the idle timeout.
+        sock = fcgi_client.connect(server.address)
+        fcgi_client.begin(sock, normal_params(), keep_conn=True)
+        fcgi_client.send_body(sock, b"")
+        sock.shutdown(socket.SHUT_WR)
+        started = time.monotonic()
+        records = read_records(sock, 5)
+        seconds = time.monotonic() - started
+        check("a kept request sent with the peer's close: answered, then closed at once",
+              any(kind == fcgi_client.END_REQUEST for kind, _, _ in records) and seconds < 2,
+              f"{repr(records)[:200]} after {seconds:.1f} s")
+        sock.close()
         for sock in kept:
             sock.close()
 
