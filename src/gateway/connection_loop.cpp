@@ -175,11 +175,18 @@ void ConnectionLoop::finish_request(unsigned worker) noexcept {
     busy.fd = -1;
 }
 
-std::optional<ReadyConnection> ConnectionLoop::give_back(UniqueFd fd, bool keep) noexcept {
+std::optional<ReadyConnection> ConnectionLoop::give_back(UniqueFd fd, bool keep, bool input_ended) noexcept {
     const int number = fd.get();
     const Phase phase = keep ? Phase::idle : Phase::closing;
-    if (!keep || stopping_.load()) {
-        // Ours is the last word; reading on until the peer closes keeps a reset from destroying it.
+    // A close with unread bytes, or while the peer is still sending (an answer given before the whole body
+    // was read), sends a reset, which may destroy the answer before the peer reads it; so such a connection
+    // is shut down for writing and read until the peer closes (closing phase). When the request's input has
+    // ended and nothing is unread, a plain close is an orderly end after the answer.
+    int unread = 1;
+    if (!keep && input_ended && ::ioctl(number, FIONREAD, &unread) != 0) {
+        unread = 1;
+    }
+    if ((!keep && unread != 0) || stopping_.load()) {
         ::shutdown(number, SHUT_WR);
     }
     Slot* const entry = slot(number);
@@ -189,7 +196,7 @@ std::optional<ReadyConnection> ConnectionLoop::give_back(UniqueFd fd, bool keep)
     bool look_now = false;
     {
         const std::lock_guard lock(entry->mutex);
-        if (stopping_.load() || !entry->in_use) {
+        if (stopping_.load() || !entry->in_use || (!keep && unread == 0)) {
             entry->in_use = false;
             return std::nullopt; // closed here: nothing waits any more
         }

@@ -77,7 +77,9 @@ public:
 
     /// After a request: the connection waits for its next request (keep) or is closed gracefully. When the
     /// next request's head is already there, the connection comes straight back, for the same worker.
-    std::optional<ReadyConnection> give_back(UniqueFd fd, bool keep) noexcept;
+    /// `input_ended`: the request's input was read to its end, so a peer that is not kept has nothing more
+    /// to send and the connection may close at once.
+    std::optional<ReadyConnection> give_back(UniqueFd fd, bool keep, bool input_ended) noexcept;
 
 private:
     enum class Phase { head, idle, closing };

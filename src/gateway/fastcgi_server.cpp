@@ -270,25 +270,26 @@ void worker(ConnectionLoop& loop, unsigned index, const FastcgiSettings& setting
         loop.start_request(index, socket);
         if (!accept_head(request, *ready, pipe, head)) {
             loop.finish_request(index);
-            ready = loop.give_back(std::move(ready->fd), false);
+            ready = loop.give_back(std::move(ready->fd), false, false);
             if (!ready) {
                 ready = loop.next();
             }
             continue;
         }
         fill_request_from_variables(request.envp, http_request);
-        bool keep = request.keepConnection != 0;
         // The next request on a kept connection starts where this one's input ends: whatever of the body was
-        // not read (an over-limit body) is read to its end first.
+        // not read (an over-limit body) is read to its end first, within a bound.
+        bool input_ended = false;
         if (ready->request_bytes > 0) {
             LibraryStdin stdin_stream(request.in);
             read_request_body(stdin_stream, body_limits, body, http_request);
-            keep = stdin_stream.skip_rest(output) && keep;
+            input_ended = stdin_stream.skip_rest(output);
         } else {
             FastcgiStdinReader stdin_reader(socket, static_cast<std::uint16_t>(request.requestId));
             read_request_body(stdin_reader, body_limits, body, http_request);
-            keep = stdin_reader.skip_rest(settings.max_body_bytes) && keep;
+            input_ended = stdin_reader.skip_rest(settings.max_body_bytes);
         }
+        bool keep = request.keepConnection != 0 && input_ended;
         const http::Response response = handler(http_request);
         output.clear();
         http::append_cgi(output, response);
@@ -297,7 +298,7 @@ void worker(ConnectionLoop& loop, unsigned index, const FastcgiSettings& setting
         keep = finish_request(request) && keep;
         loop.finish_request(index);
         served.fetch_add(1, std::memory_order_relaxed);
-        ready = loop.give_back(std::move(ready->fd), keep);
+        ready = loop.give_back(std::move(ready->fd), keep, input_ended);
         if (!ready) {
             ready = loop.next();
         }

@@ -94,6 +94,23 @@ def pids_running(executable):
     return found
 
 
+def stop_every_process(executable, settle_s=0.3, timeout_s=5.0):
+    """SIGSTOPs every process running `executable`, also one that a process manager (mod_fcgid) starts
+    meanwhile, until none is left running for `settle_s`; returns their pids."""
+    stopped = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        new = [pid for pid in pids_running(executable) if pid not in stopped]
+        for pid in new:
+            os.kill(pid, signal.SIGSTOP)
+        stopped += new
+        if not new and stopped:
+            time.sleep(settle_s)
+            if not [pid for pid in pids_running(executable) if pid not in stopped]:
+                break
+    return stopped
+
+
 def wait_for(predicate, timeout_s, step=0.05):
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -272,19 +272,8 @@ def check_sdksign_down(dep, report):
         # mod_fcgid keeps trying to start a program that cannot start (the client waits); what happens to
         # it is a worker dying: every sdksign process stopped, a request handed to one of them, then all
         # killed (as in test_faults.py).
-        # Until no new one appears: mod_fcgid may be starting another process at this very moment, which
-        # would then serve the request.
-        pids = []
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            new = [pid for pid in dep.sdksign_pids() if pid not in pids]
-            for pid in new:
-                os.kill(pid, signal.SIGSTOP)
-            pids += new
-            if not new and pids:
-                time.sleep(0.3)
-                if not [pid for pid in dep.sdksign_pids() if pid not in pids]:
-                    break
+        # Every one, also one that mod_fcgid starts at this very moment (it would serve the request).
+        pids = deploy_servers.stop_every_process(os.path.realpath(dep.sdksign))
         try:
             with socket.create_connection(("127.0.0.1", dep.port), timeout=40.0) as sock:
                 head, body = sign_head_and_body(dep)

@@ -302,10 +302,8 @@ def signed_by_restarted_workers(dep, secret, killed, count):
             f"workers {dep.sdksign_pids()}, killed {killed}"], ""
 
 def killed_worker_handed_over(dep, report, secret):
-    pids = dep.sdksign_pids()
+    pids = deploy_servers.stop_every_process(os.path.realpath(dep.sdksign))
     problems = [] if pids else ["no sdksign process to kill"]
-    for pid in pids:
-        os.kill(pid, signal.SIGSTOP)
     try:
         sock = socket.create_connection(("127.0.0.1", dep.port), timeout=SERVER_ANSWER_TIMEOUT_S)
         sock.sendall(http_head(dep, len(SIGN_BODY)) + SIGN_BODY)
