@@ -503,7 +503,8 @@ Options parse_options(const std::vector<std::string>& arguments,
         std::chrono::seconds(integer_option<int>(values, sources, "shutdown-timeout", 5, 1, 60));
     options.head_limit_bytes =
         integer_option<std::size_t>(values, sources, "head-limit-bytes", 32768, 1024, 1048576);
-    options.head_timeout = std::chrono::seconds(integer_option<int>(values, sources, "head-timeout", 10, 1, 300));
+    options.head_timeout =
+        std::chrono::seconds(integer_option<int>(values, sources, "head-timeout", 10, 1, 300));
     options.idle_timeout =
         std::chrono::seconds(integer_option<int>(values, sources, "idle-timeout", 60, 1, 3600));
     options.provider = text_option(values, "provider", "env");

@@ -34,8 +34,10 @@ constexpr std::chrono::milliseconds accept_pause{100};
 /// A closing connection that keeps sending more than this is closed without reading further.
 constexpr std::size_t drain_limit_bytes = 256 * 1024;
 constexpr int accepts_per_wakeup = 64;
-/// The most descriptors the loop has slots for, whatever the descriptor limit.
-constexpr rlim_t max_slots = 65536;
+/// The most descriptors the loop has slots for, whatever the descriptor limit: the table is allocated (and
+/// touched) at start-up, and with at most max_waiting connections waiting and one per worker being served,
+/// the kernel's lowest-free numbering keeps connections far below this. A higher one is closed at accept.
+constexpr rlim_t max_slots = 4096;
 
 std::string errno_text(const char* call) {
     return std::string(call) + ": " + std::strerror(errno);

@@ -6,28 +6,7 @@ namespace sdksign::gateway::fastcgi {
 
 namespace {
 
-constexpr std::uint8_t protocol_version = 1;
 constexpr std::size_t begin_request_body_bytes = 8;
-
-struct RecordHeader {
-    std::uint8_t version;
-    std::uint8_t type;
-    std::uint16_t request_id;
-    std::size_t content_bytes;
-    std::size_t padding_bytes;
-
-    [[nodiscard]] std::size_t total() const noexcept { return header_bytes + content_bytes + padding_bytes; }
-};
-
-RecordHeader read_header(std::span<const std::uint8_t> bytes, std::size_t at) noexcept {
-    return RecordHeader{
-        .version = bytes[at],
-        .type = bytes[at + 1],
-        .request_id = static_cast<std::uint16_t>((bytes[at + 2] << 8) | bytes[at + 3]),
-        .content_bytes = static_cast<std::size_t>((bytes[at + 4] << 8) | bytes[at + 5]),
-        .padding_bytes = bytes[at + 6],
-    };
-}
 
 /// Follows the name-value pairs through the content of successive PARAMS records, which may split a pair (or
 /// even a length) anywhere. Each length is one byte below 128, else four bytes with the top bit set; the name

@@ -13,6 +13,7 @@
 namespace sdksign::gateway::fastcgi {
 
 /// FastCGI 1.0 record types and constants used by the check (the specification's names, shortened).
+inline constexpr std::uint8_t protocol_version = 1;
 inline constexpr std::size_t header_bytes = 8;
 inline constexpr std::uint8_t record_begin_request = 1;
 inline constexpr std::uint8_t record_abort_request = 2;
@@ -23,6 +24,27 @@ inline constexpr std::uint16_t role_responder = 1;
 inline constexpr std::uint8_t flag_keep_connection = 1;
 inline constexpr std::uint8_t status_request_complete = 0;
 inline constexpr std::uint8_t status_unknown_role = 3;
+
+/// One record's header, as the 8 bytes at `at` of `bytes` say (the caller checks that they are there).
+struct RecordHeader {
+    std::uint8_t version;
+    std::uint8_t type;
+    std::uint16_t request_id;
+    std::size_t content_bytes;
+    std::size_t padding_bytes;
+
+    [[nodiscard]] std::size_t total() const noexcept { return header_bytes + content_bytes + padding_bytes; }
+};
+
+[[nodiscard]] inline RecordHeader read_header(std::span<const std::uint8_t> bytes, std::size_t at) noexcept {
+    return RecordHeader{
+        .version = bytes[at],
+        .type = bytes[at + 1],
+        .request_id = static_cast<std::uint16_t>((bytes[at + 2] << 8) | bytes[at + 3]),
+        .content_bytes = static_cast<std::size_t>((bytes[at + 4] << 8) | bytes[at + 5]),
+        .padding_bytes = bytes[at + 6],
+    };
+}
 
 enum class HeadState {
     /// Not all of the head has arrived: check again once `bytes_needed` bytes are there.

@@ -41,13 +41,14 @@ bool FastcgiStdinReader::next_record() noexcept {
         if (!read_exactly(header.data(), header.size())) {
             return false;
         }
-        const auto id = static_cast<std::uint16_t>((header[2] << 8) | header[3]);
-        if (header[0] != 1 || header[1] != fastcgi::record_stdin || id != request_id_) {
+        const fastcgi::RecordHeader record = fastcgi::read_header(header, 0);
+        if (record.version != fastcgi::protocol_version || record.type != fastcgi::record_stdin ||
+            record.request_id != request_id_) {
             failed_ = true;
             return false;
         }
-        content_left_ = static_cast<std::size_t>((header[4] << 8) | header[5]);
-        padding_left_ = header[6];
+        content_left_ = record.content_bytes;
+        padding_left_ = record.padding_bytes;
         if (content_left_ == 0) {
             // The closing record's padding is read too, so that the next request starts on a record.
             ended_ = padding_left_ == 0 || read_exactly(padding.data(), padding_left_);
