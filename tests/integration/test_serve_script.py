@@ -154,11 +154,17 @@ def check_own_errors(args, report, env_file, scratch, serve_dir):
         report.check("sdksign killed and unable to start: lighttpd's 5xx in sdksign's JSON shape ($server) with CORS",
                      problems)
     finally:
-        kill_group(process.pid)
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+        output = end_serve(process, out_path, err_path)
+    return output
+
+
+def end_serve(process, out_path, err_path):
+    """Ends a scripts/serve run (its whole process group) and returns everything it printed."""
+    kill_group(process.pid)
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
     return read_text(out_path) + read_text(err_path)
 
 
@@ -247,12 +253,7 @@ def main():
                 else:
                     stop_and_check(report, label, process, lambda: process.send_signal(signal.SIGINT))
             finally:
-                kill_group(process.pid)
-                try:
-                    process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    pass
-                outputs.append(read_text(out_path) + read_text(err_path))
+                outputs.append(end_serve(process, out_path, err_path))
         outputs.append(check_own_errors(args, report, env_file, scratch, serve_dir))
         report.check("no output contains the secret",
                      ["THE SECRET APPEARS IN THE OUTPUT"] if any(secret in text for text in outputs) else [])
