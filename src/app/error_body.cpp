@@ -1,6 +1,6 @@
 #include "app/error_body.hpp"
 
-#include "signing/json_text.hpp"
+#include "json/json_text.hpp"
 
 namespace sdksign::app {
 
@@ -26,9 +26,9 @@ http::Response error_response(int status, const std::vector<ValidationError>& er
         }
         first = false;
         body += R"({"property":)";
-        signing::append_json_string(body, error.property);
+        json::append_json_string(body, error.property);
         body += R"(,"reason":)";
-        signing::append_json_string(body, error.reason);
+        json::append_json_string(body, error.reason);
         body.push_back('}');
     }
     body += "]}";

@@ -1,7 +1,6 @@
 #include "app/access_control.hpp"
 #include "app/handlers.hpp"
 #include "app/meeting_request.hpp"
-#include "signing/json_text.hpp"
 
 #include <strings.h>
 

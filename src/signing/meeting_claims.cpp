@@ -1,6 +1,6 @@
 #include "signing/meeting_claims.hpp"
 
-#include "signing/json_text.hpp"
+#include "json/json_text.hpp"
 
 #include <array>
 #include <charconv>
@@ -29,10 +29,10 @@ void append_meeting_payload(std::string& out, std::string_view key_json, const M
     }
     if (claims.role) {
         out += R"(,"role":)";
-        append_json_integer(out, *claims.role);
+        json::append_json_integer(out, *claims.role);
     }
     out += R"(,"iat":)";
-    append_json_integer(out, claims.iat);
+    json::append_json_integer(out, claims.iat);
     // tokenExp equals exp: format it once.
     std::array<char, 24> exp_digits{};
     const std::string_view exp(
@@ -46,7 +46,7 @@ void append_meeting_payload(std::string& out, std::string_view key_json, const M
     out += exp;
     if (claims.video_webrtc_mode) {
         out += R"(,"video_webrtc_mode":)";
-        append_json_integer(out, *claims.video_webrtc_mode);
+        json::append_json_integer(out, *claims.video_webrtc_mode);
     }
     out.push_back('}');
 }

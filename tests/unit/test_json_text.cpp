@@ -1,4 +1,4 @@
-#include "signing/json_text.hpp"
+#include "json/json_text.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-using sdksign::signing::append_json_integer;
-using sdksign::signing::append_json_string;
-using sdksign::signing::json_string;
+using sdksign::json::append_json_integer;
+using sdksign::json::append_json_string;
+using sdksign::json::json_string;
 
 namespace {
 

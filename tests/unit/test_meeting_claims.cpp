@@ -1,12 +1,12 @@
-#include "signing/json_text.hpp"
+#include "json/json_text.hpp"
 #include "signing/meeting_claims.hpp"
 
 #include <boost/test/unit_test.hpp>
 
 #include <string>
 
+using sdksign::json::json_string;
 using sdksign::signing::append_meeting_payload;
-using sdksign::signing::json_string;
 using sdksign::signing::MeetingClaims;
 using sdksign::signing::MeetingNumber;
 
