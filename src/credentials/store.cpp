@@ -51,9 +51,9 @@ const Store::Slot* Store::find(std::string_view name) const noexcept {
 }
 
 CredentialPtr Store::current(std::string_view name) const {
-    // Two names at most: comparing them is cheaper than any lookup structure, and needs no lock.
+    // Two names at most: comparing them is cheaper than any lookup structure.
     const Slot* slot = find(name);
-    return slot == nullptr ? nullptr : slot->credential.load(std::memory_order_acquire);
+    return slot == nullptr ? nullptr : snapshot(*slot);
 }
 
 CredentialStatus Store::status(std::string_view name) const {
@@ -63,7 +63,7 @@ CredentialStatus Store::status(std::string_view name) const {
     }
     const std::lock_guard lock(mutex_);
     if (!slot->scheduled) {
-        return {slot->credential.load() ? CredentialState::ok : CredentialState::unavailable, {}};
+        return {snapshot(*slot) ? CredentialState::ok : CredentialState::unavailable, {}};
     }
     CredentialStatus status{slot->state, {}};
     if (slot->state != CredentialState::ok && slot->failing_since != TimePoint{}) {
@@ -77,8 +77,18 @@ void Store::replace(std::string_view name, CredentialPtr credential) {
     if (slot == nullptr) {
         return;
     }
-    // The previous snapshot dies here, or with the last request holding it; its secure_vector wipes it.
-    slot->credential.exchange(std::move(credential), std::memory_order_acq_rel);
+    {
+        const std::unique_lock lock(snapshot_mutex_);
+        slot->credential.swap(credential);
+    }
+    // The previous snapshot dies here, outside the lock, or with the last request holding it; its
+    // secure_vector wipes it.
+    credential.reset();
+}
+
+CredentialPtr Store::snapshot(const Slot& slot) const {
+    const std::shared_lock lock(snapshot_mutex_);
+    return slot.credential;
 }
 
 std::chrono::seconds Store::max_retry_delay() const noexcept {
@@ -104,7 +114,7 @@ void Store::succeeded(Slot& slot, FetchResult& result, TimePoint now) {
         slot.interval = interval;
         slot.next_attempt = interval.count() > 0 ? now + interval : TimePoint::max();
     }
-    const auto held = slot.credential.load(std::memory_order_acquire);
+    const auto held = snapshot(slot);
     const bool rotated = !same_credential(held, result.credential);
     if (rotated) {
         replace(slot.name, result.credential);
@@ -131,7 +141,7 @@ void Store::failed(Slot& slot, const CredentialError& error, TimePoint now) {
         const std::lock_guard lock(mutex_);
         previous = slot.state;
         first_attempt = !slot.scheduled;
-        has_credential = static_cast<bool>(slot.credential.load());
+        has_credential = static_cast<bool>(snapshot(slot));
         if (previous == CredentialState::ok || first_attempt) {
             slot.failing_since = now;
             slot.state = has_credential ? CredentialState::stale : CredentialState::unavailable;

@@ -1,20 +1,23 @@
 #pragma once
 // The credential store: the current snapshot of each named credential, and the policy that keeps it fresh.
-// Requests take a snapshot with current() (one atomic load, no lock) and keep it for their whole life, so
-// replacing a credential never tears a request; the old secret is wiped when the last request holding it
-// ends. Refreshing is driven from outside: once synchronously at start-up (refresh), then by a Refresher
-// thread calling refresh_due, which follows the provider's hint or a configured interval, retries failures
-// with backoff, and after the stale window stops serving the last good credential.
+// Requests take a snapshot with current() and keep it for their whole life, so replacing a credential never
+// tears a request; the old secret is wiped when the last request holding it ends. current() takes a shared
+// lock: readers never wait for each other, only for a replacement in progress (a pointer swap). Not
+// std::atomic<std::shared_ptr>: libstdc++ 12 makes its loads exclusive (a spin lock in the pointer), so with
+// more workers than cores a reader preempted while holding it stalls every other request. Refreshing is
+// driven from outside: once synchronously at start-up (refresh), then by a Refresher thread calling
+// refresh_due, which follows the provider's hint or a configured interval, retries failures with backoff, and
+// after the stale window stops serving the last good credential.
 #include "credentials/credential_source.hpp"
 #include "credentials/provider_plugin.hpp"
 #include "errors.hpp"
 
 #include <array>
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 
 namespace sdksign::credentials {
@@ -60,7 +63,8 @@ public:
 private:
     struct Slot {
         std::string_view name;
-        std::atomic<CredentialPtr> credential;
+        /// Guarded by snapshot_mutex_.
+        CredentialPtr credential;
         // Everything below is guarded by mutex_; only the refresh path and status() touch it.
         bool scheduled = false;
         CredentialState state = CredentialState::unavailable;
@@ -72,6 +76,7 @@ private:
     };
 
     Slot* find(std::string_view name) noexcept;
+    [[nodiscard]] CredentialPtr snapshot(const Slot& slot) const;
     [[nodiscard]] const Slot* find(std::string_view name) const noexcept;
     void succeeded(Slot& slot, FetchResult& result, TimePoint now);
     void failed(Slot& slot, const CredentialError& error, TimePoint now);
@@ -82,6 +87,7 @@ private:
     Now now_;
     std::array<Slot, 2> slots_;
     mutable std::mutex mutex_;
+    mutable std::shared_mutex snapshot_mutex_;
 };
 
 } // namespace sdksign::credentials

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -34,6 +35,7 @@ constexpr std::chrono::milliseconds accept_pause{100};
 /// A closing connection that keeps sending more than this is closed without reading further.
 constexpr std::size_t drain_limit_bytes = 256 * 1024;
 constexpr int accepts_per_wakeup = 64;
+constexpr std::uint32_t listen_events = EPOLLIN | EPOLLET;
 /// The most descriptors the loop has slots for, whatever the descriptor limit: the table is allocated (and
 /// touched) at start-up, and with at most max_waiting connections waiting and one per worker being served,
 /// the kernel's lowest-free numbering keeps connections far below this. A higher one is closed at accept.
@@ -63,19 +65,20 @@ std::vector<std::uint32_t> parse_allowed_peers(const std::string& list) {
     return peers;
 }
 
+/// The processors this process may run on (its affinity mask), at least 1.
+unsigned usable_cpus() noexcept {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (::sched_getaffinity(0, sizeof set, &set) != 0) {
+        return std::max(std::thread::hardware_concurrency(), 1U);
+    }
+    return static_cast<unsigned>(std::max(CPU_COUNT(&set), 1));
+}
+
 /// Whether the peer has closed its side (or the connection failed), without reading anything.
 bool peer_closed(int fd) noexcept {
     pollfd watched{fd, POLLRDHUP, 0};
     return ::poll(&watched, 1, 0) > 0 && (watched.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
-}
-
-/// Waits for input on `fd` through `epoll`, edge-triggered: the loop checks a head again only when bytes
-/// arrive, never spinning on a socket whose head is still incomplete.
-bool add_to_epoll(int epoll, int fd) noexcept {
-    epoll_event event{};
-    event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
-    event.data.fd = fd;
-    return ::epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) == 0;
 }
 
 } // namespace
@@ -83,7 +86,8 @@ bool add_to_epoll(int epoll, int fd) noexcept {
 ConnectionLoop::ConnectionLoop(int listen_fd, const ConnectionLimits& limits, unsigned workers,
                                const std::string& allowed_peers)
     : listen_fd_(listen_fd), limits_(limits), allowed_peers_(parse_allowed_peers(allowed_peers)),
-      epoll_(::epoll_create1(EPOLL_CLOEXEC)), stop_event_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+      epoll_(::epoll_create1(EPOLL_CLOEXEC)), stop_event_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      epoll_gate_(static_cast<std::ptrdiff_t>(std::clamp(usable_cpus(), 1U, std::max(workers, 1U)))) {
     if (!epoll_ || !stop_event_) {
         throw SystemError(errno_text("epoll/eventfd"));
     }
@@ -92,10 +96,13 @@ ConnectionLoop::ConnectionLoop(int listen_fd, const ConnectionLimits& limits, un
     if (flags < 0 || ::fcntl(listen_fd_, F_SETFL, flags | O_NONBLOCK) != 0) {
         throw SystemError(errno_text("fcntl on the listening socket"));
     }
-    // Level-triggered: whichever workers wake, they accept until nothing is left.
-    for (const int fd : {listen_fd_, stop_event_.get()}) {
+    // The listening socket is edge-triggered: one worker wakes for each burst of connections and accepts
+    // until none is left (level-triggered, every idle worker would wake and all but one find nothing). The
+    // stop event is level-triggered: it wakes every worker, for good.
+    for (const auto& [fd, events] :
+         {std::pair{listen_fd_, listen_events}, std::pair{stop_event_.get(), std::uint32_t{EPOLLIN}}}) {
         epoll_event event{};
-        event.events = EPOLLIN;
+        event.events = events;
         event.data.fd = fd;
         if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) {
             throw SystemError(errno_text("epoll_ctl"));
@@ -135,7 +142,9 @@ std::optional<ReadyConnection> ConnectionLoop::next() {
         // One event at a time: events are edge-triggered, so one taken is one this worker must handle,
         // even when an earlier one already gave it a request to serve.
         epoll_event event{};
+        epoll_gate_.acquire();
         const int count = ::epoll_wait(epoll_.get(), &event, 1, -1);
+        epoll_gate_.release();
         if (count < 0 && errno != EINTR) {
             log::error("fastcgi", errno_text("epoll_wait"));
             return std::nullopt;
@@ -147,7 +156,9 @@ std::optional<ReadyConnection> ConnectionLoop::next() {
             break;
         }
         if (event.data.fd == listen_fd_) {
-            accept_connections();
+            if (auto ready = accept_connections()) {
+                return ready;
+            }
             continue;
         }
         if (auto ready = on_event(event.data.fd, (event.events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0)) {
@@ -210,13 +221,24 @@ std::optional<ReadyConnection> ConnectionLoop::give_back(UniqueFd fd, bool keep,
         look_now = waiting.event_missed;
         waiting.event_missed = false;
         waiting.claimed = look_now;
+        if (!register_in_epoll(waiting)) {
+            entry->in_use = false;
+            waiting.fd.reset();
+            return std::nullopt;
+        }
     }
     waiting_count_.fetch_add(1);
     return look_now ? examine(number, phase, 1, true) : std::nullopt;
 }
 
-void ConnectionLoop::accept_connections() {
-    for (int i = 0; i < accepts_per_wakeup; ++i) {
+std::optional<ReadyConnection> ConnectionLoop::accept_connections() {
+    // The first connection of the burst is this worker's to look at: a web server writes its request right
+    // after connecting, so the head is often there already and is served without another trip through
+    // epoll_wait. It stays claimed from its registration on, so that its first event, should it reach
+    // another worker meanwhile, is only remembered.
+    int first = -1;
+    int accepted = 0;
+    for (; accepted < accepts_per_wakeup; ++accepted) {
         sockaddr_storage address{};
         socklen_t length = sizeof address;
         // Blocking, as libfcgi and the workers read it; the loop itself only ever peeks with MSG_DONTWAIT.
@@ -237,7 +259,7 @@ void ConnectionLoop::accept_connections() {
                     accept_paused_until_ = Clock::now() + accept_pause;
                 }
             }
-            return;
+            break;
         }
         if (!peer_allowed(&address, length)) {
             log::debug("fastcgi", "connection from an address not in FCGI_WEB_SERVER_ADDRS closed");
@@ -248,8 +270,19 @@ void ConnectionLoop::accept_connections() {
             const int on = 1;
             ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
         }
-        watch(std::move(fd));
+        const int number = fd.get();
+        if (watch(std::move(fd), first < 0) && first < 0) {
+            first = number;
+        }
     }
+    if (accepted == accepts_per_wakeup) {
+        // Connections may be left in the queue, and no new edge would say so: re-arming reports them again.
+        epoll_event event{};
+        event.events = listen_events;
+        event.data.fd = listen_fd_;
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, listen_fd_, &event);
+    }
+    return first < 0 ? std::nullopt : examine(first, Phase::head, 1, false);
 }
 
 bool ConnectionLoop::peer_allowed(const void* address, std::size_t length) const {
@@ -270,16 +303,16 @@ ConnectionLoop::Slot* ConnectionLoop::slot(int fd) const noexcept {
                                                                  : nullptr;
 }
 
-void ConnectionLoop::watch(UniqueFd fd) {
+bool ConnectionLoop::watch(UniqueFd fd, bool claim) {
     const int number = fd.get();
     Slot* const entry = slot(number);
     if (entry == nullptr) {
         log::warn("fastcgi", "a connection's descriptor is beyond the loop's table; closed");
-        return;
+        return false;
     }
     if (waiting_count_.load() >= limits_.max_waiting) {
         log::warn("fastcgi", "too many connections waiting for a request head; a new one was closed");
-        return;
+        return false;
     }
     {
         const std::lock_guard lock(entry->mutex);
@@ -287,17 +320,38 @@ void ConnectionLoop::watch(UniqueFd fd) {
         entry->waiting = Waiting{};
         entry->waiting.fd = std::move(fd);
         entry->waiting.deadline = Clock::now() + limits_.head_timeout;
+        entry->waiting.claimed = claim;
     }
     waiting_count_.fetch_add(1);
     for (int seen = highest_.load(); number > seen && !highest_.compare_exchange_weak(seen, number);) { }
-    // In the table before it is in the epoll set: its first event may reach another worker at once.
-    if (!add_to_epoll(epoll_.get(), number)) {
-        log::warn("fastcgi", errno_text("epoll_ctl") + "; connection closed");
-        const std::lock_guard lock(entry->mutex);
+    if (claim) {
+        return true; // the claiming worker looks at it first, and registers it only if it has to wait
+    }
+    const std::lock_guard lock(entry->mutex);
+    if (!register_in_epoll(entry->waiting)) {
         entry->in_use = false;
         entry->waiting.fd.reset();
         waiting_count_.fetch_sub(1);
+        return false;
     }
+    return true;
+}
+
+bool ConnectionLoop::register_in_epoll(Waiting& waiting) noexcept {
+    if (waiting.registered) {
+        return true;
+    }
+    // Adding reports a readiness that is already there, so no edge is lost to a late registration; the
+    // connection is in the table first, since its first event may reach another worker at once.
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
+    event.data.fd = waiting.fd.get();
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, waiting.fd.get(), &event) != 0) {
+        log::warn("fastcgi", errno_text("epoll_ctl") + "; connection closed");
+        return false;
+    }
+    waiting.registered = true;
+    return true;
 }
 
 std::optional<ReadyConnection> ConnectionLoop::on_event(int fd, bool hung_up) {
@@ -341,8 +395,8 @@ std::optional<ReadyConnection> ConnectionLoop::examine(int fd, Phase phase, std:
             return std::nullopt;
         }
         if (checked.outcome == Outcome::ready) {
-            // It stays in the epoll set and in the table, claimed: its events while a worker serves it are
-            // remembered for give_back.
+            // It stays in the table (and in the epoll set, once registered), claimed: its events while a
+            // worker serves it are remembered for give_back.
             checked.ready.fd = std::move(waiting.fd);
             waiting.event_missed = checked.look_again;
             waiting_count_.fetch_sub(1);
@@ -354,6 +408,12 @@ std::optional<ReadyConnection> ConnectionLoop::examine(int fd, Phase phase, std:
         }
         waiting.phase = phase;
         waiting.bytes_needed = bytes_needed;
+        if (!register_in_epoll(waiting)) {
+            entry.in_use = false;
+            waiting.fd.reset();
+            waiting_count_.fetch_sub(1);
+            return std::nullopt;
+        }
         if (!waiting.event_missed) {
             waiting.claimed = false;
             return std::nullopt;
@@ -459,7 +519,7 @@ void ConnectionLoop::enforce_deadlines() {
         const std::lock_guard lock(accept_mutex_);
         if (!accepting_ && now >= accept_paused_until_) {
             epoll_event event{};
-            event.events = EPOLLIN;
+            event.events = listen_events; // re-armed: connections queued meanwhile are reported at once
             event.data.fd = listen_fd_;
             ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, listen_fd_, &event);
             accepting_ = true;

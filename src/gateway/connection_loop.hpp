@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <string>
 #include <thread>
 #include <vector>
@@ -95,6 +96,9 @@ private:
         /// An event arrived while it was claimed: the claiming worker looks again (after serving it: it
         /// stays in the epoll set all along, and an edge missed then would never come again).
         bool event_missed = false;
+        /// In the epoll set. A new connection whose head is there at once is served without ever joining
+        /// it, when it is not kept: no epoll_ctl for a connection that carries one request.
+        bool registered = false;
     };
     /// The connection registered under one descriptor number, if any, behind a lock of its own: threads
     /// contend only when they look at the same connection.
@@ -117,9 +121,13 @@ private:
         bool look_again = false;
     };
 
-    void accept_connections();
-    /// Adds a new connection to the waiting table and the epoll set; closes it when that fails.
-    void watch(UniqueFd fd);
+    /// Accepts what is queued; the first new connection when its head is already there.
+    std::optional<ReadyConnection> accept_connections();
+    /// Adds a new connection to the waiting table and the epoll set, claimed by this thread if `claim`;
+    /// closes it and returns false when that fails.
+    bool watch(UniqueFd fd, bool claim);
+    /// Adds a waiting connection to the epoll set unless it is there; false (logged) when that fails.
+    bool register_in_epoll(Waiting& waiting) noexcept;
     /// The slot of descriptor `fd`, or null beyond the table.
     Slot* slot(int fd) const noexcept;
     /// One readiness event of a waiting connection; the connection when its head is complete.
@@ -140,6 +148,10 @@ private:
     UniqueFd epoll_;
     /// Readable once stop() was called: wakes every worker waiting in the loop, for good.
     UniqueFd stop_event_;
+    /// At most one worker per processor waits in epoll_wait; the other idle workers wait here. With more
+    /// workers than processors, every event would otherwise wake a worker of its own, and they would contend
+    /// for the epoll set's lock, while a worker that has just answered finds the next event waiting.
+    std::counting_semaphore<> epoll_gate_;
     std::atomic<bool> stopping_{false};
 
     /// Indexed by descriptor number, sized once from the descriptor limit; the sweep looks up to `highest_`.
