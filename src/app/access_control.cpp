@@ -103,20 +103,21 @@ std::optional<http::Response> refuse_caller(const http::Request& request, const 
 std::optional<http::Response> refuse_token(const http::Request& request, const Settings& settings,
                                            const MeetingTokenRequest& token) {
     const AccessPolicy& policy = settings.access;
-    if (policy.require_user == UserRequirement::host && token.role == 1 && !has_authenticated_user(request)) {
+    if (policy.require_user == UserRequirement::host && token.claims.role == 1 &&
+        !has_authenticated_user(request)) {
         return refused(request, 403, "role",
                        "Host tokens (role 1) need a signed-in user; the web server did not authenticate "
                        "this request",
                        "a host token without an authenticated user");
     }
     if (!policy.allowed_meetings.empty()) {
-        if (!token.meeting_number) {
+        if (!token.claims.meeting_number) {
             // A token without a meeting number is valid for every meeting: it would bypass the list.
             return refused(request, 403, "meetingNumber",
                            "A meetingNumber is required: this server signs only for listed meetings",
                            "a token for any meeting while a meeting allow-list is set");
         }
-        if (!policy.allows_meeting(token.meeting_number->digits)) {
+        if (!policy.allows_meeting(token.claims.meeting_number->digits)) {
             return refused(request, 403, "meetingNumber", "This meeting number may not be signed here",
                            "a meeting number not on the allow-list");
         }

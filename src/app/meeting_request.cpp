@@ -399,17 +399,17 @@ MeetingRequestResult parse_meeting_request(std::string_view body) {
                           "If one of the following properties is present, all or none must be present: "
                           "meetingNumber, role"});
     }
-    if (auto error = check_meeting_number(meeting_number, body, request.meeting_number)) {
+    if (auto error = check_meeting_number(meeting_number, body, request.claims.meeting_number)) {
         errors.push_back(std::move(*error));
     }
-    if (auto error = check_zero_or_one("role", role, body, request.role)) {
+    if (auto error = check_zero_or_one("role", role, body, request.claims.role)) {
         errors.push_back(std::move(*error));
     }
     if (auto error = check_expiration(expiration, body, request.expiration_seconds)) {
         errors.push_back(std::move(*error));
     }
     if (auto error =
-            check_zero_or_one("videoWebRtcMode", video_webrtc_mode, body, request.video_webrtc_mode)) {
+            check_zero_or_one("videoWebRtcMode", video_webrtc_mode, body, request.claims.video_webrtc_mode)) {
         errors.push_back(std::move(*error));
     }
     if (!errors.empty()) {

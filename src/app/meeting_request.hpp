@@ -13,12 +13,12 @@
 
 namespace sdksign::app {
 
-/// A valid request, ready to become claims.
+/// A valid request: the claims it asks for, which the handler completes with iat and exp from its clock.
 struct MeetingTokenRequest {
-    std::optional<signing::MeetingNumber> meeting_number;
-    std::optional<int> role;
+    /// meeting_number, role and video_webrtc_mode as the body gave them; iat and exp are left at zero.
+    signing::MeetingClaims claims;
+    /// The lifetime the body asked for; absent: the configured default.
     std::optional<std::int64_t> expiration_seconds;
-    std::optional<int> video_webrtc_mode;
 };
 
 /// Why a body was refused: the HTTP status (400) and the errors in the sample's order.
