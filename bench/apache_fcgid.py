@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Two Apache + mod_fcgid servers with the shipped apache/sdksign-fcgid.conf.in, for bench/run: one spawning
 sdksign, one spawning the FastCGI floor (bench/fcgi_floor.c) in sdksign's place. Only ports and paths are
-filled in, by the integration tests' own deployment code (tests/integration/deploy_servers.py), so the
+filled in, by the integration tests' own deployment code (tests/integration/harness/servers.py), so the
 benchmark runs the configuration the deploy tests bring up.
 
     apache_fcgid.py --source-root DIR --sdksign BIN --plugin-dir DIR --floor BIN --ready FILE
@@ -52,7 +52,7 @@ def main():
         parser.add_argument(name, required=True)
     args = parser.parse_args()
     sys.path.insert(0, os.path.join(args.source_root, "tests", "integration"))
-    import deploy_servers  # pylint: disable=import-outside-toplevel
+    from harness import servers as deploy_servers  # pylint: disable=import-outside-toplevel
 
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))

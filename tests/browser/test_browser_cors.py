@@ -29,8 +29,7 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-import deploy_servers  # noqa: E402
-import run_table  # noqa: E402
+from harness import reports, servers, tokens  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -67,8 +66,8 @@ def main():
     parser.add_argument("--plugin-dir", required=True)
     parser.add_argument("--source-root", required=True)
     args = parser.parse_args()
-    secret = run_table.make_test_secret()
-    report = run_table.Report(secret)
+    secret = tokens.make_test_secret()
+    report = reports.Report(secret)
 
     missing = [what for what, ok in ((CHROMIUM + " (package chromium)", os.access(CHROMIUM, os.X_OK)),
                                      (CHROMEDRIVER + " (package chromium-driver)", os.access(CHROMEDRIVER, os.X_OK)))
@@ -91,9 +90,9 @@ def main():
     try:
         pages = []
         for name, conf, _allowed in scenarios:
-            dep = deploy_servers.Deployment("nginx-unix", os.path.abspath(args.source_root),
-                                            os.path.abspath(args.sdksign), os.path.abspath(args.plugin_dir),
-                                            run_table.TEST_KEY, secret, conf)
+            dep = servers.Deployment("nginx-unix", os.path.abspath(args.source_root),
+                                     os.path.abspath(args.sdksign), os.path.abspath(args.plugin_dir),
+                                     tokens.TEST_KEY, secret, conf)
             deployments.append(dep)
             problems = dep.start()
             report.check(f"[{name}] nginx and sdksign serve on 127.0.0.1", problems, f"port {dep.port}")
@@ -119,8 +118,8 @@ def main():
             if allowed:
                 ok = (result.get("outcome") == "response" and result.get("status") == 200
                       and isinstance(result.get("signature"), str)
-                      and run_table.verify_signature(result["signature"], secret)
-                      and result.get("sdkKey") == run_table.TEST_KEY)
+                      and tokens.verify_signature(result["signature"], secret)
+                      and result.get("sdkKey") == tokens.TEST_KEY)
                 report.check(f"[{name}] the page reads a signature that verifies",
                              [] if ok else [f"page saw {detail}; {found.get('failure', '')}"])
             else:

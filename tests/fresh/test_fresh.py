@@ -47,10 +47,12 @@ import subprocess
 import sys
 import time
 
-sys.dont_write_bytecode = True  # importing run_table must not leave __pycache__ in the source tree
+sys.dont_write_bytecode = True  # importing the harness must not leave __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import evidence  # noqa: E402
-from run_table import Report, free_port, listening_addresses, verify_signature  # noqa: E402
+from harness.network import free_port, listening_addresses  # noqa: E402
+from harness.reports import Report  # noqa: E402
+from harness.tokens import verify_signature  # noqa: E402
 
 SUITE = "bookworm"
 SUITES = (SUITE, SUITE + "-updates", SUITE + "-security")

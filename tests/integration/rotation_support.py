@@ -5,15 +5,11 @@ from several threads, the Vault-compatible test server (vault_server.py), token 
 Python 3 standard library only. Every wait is bounded; every process started here is stopped by the `close`
 of the object that started it (the callers use try/finally).
 """
-import base64
-import hashlib
-import hmac
 import http.client
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,10 +17,10 @@ import threading
 import time
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import evidence  # noqa: E402
-import sanitizers  # noqa: E402
+import evidence
+import sanitizers
+from harness import network, processes, reports
+from harness.processes import read_text, short_temp_dir
 
 SIGN_BODY = b'{"meetingNumber":"123456789","role":0}'
 # How long a stop waits for the sdksign processes lighttpd spawned to exit after lighttpd itself (they finish
@@ -34,26 +30,8 @@ CHILDREN_EXIT_TIMEOUT_S = 15.0
 _servers = []
 
 
-class Report:
-    """One line per check, `N passed, M failed` at the end; the test secrets are scrubbed from every line."""
-
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-        self.secrets = []
-
-    def scrub(self, text):
-        for secret in self.secrets:
-            text = text.replace(secret, "<test secret>")
-        return text
-
-    def check(self, name, problems, detail=""):
-        if problems:
-            self.failed += 1
-            print(self.scrub(f"FAIL {name}: " + "; ".join(str(p) for p in problems[:5])), flush=True)
-        else:
-            self.passed += 1
-            print(self.scrub(f"ok   {name}" + (f" ({detail})" if detail else "")), flush=True)
+class Report(reports.Report):
+    """A Report that, at the end, also checks the logs of every lighttpd this process started."""
 
     def finish(self):
         for secret in self.secrets:
@@ -67,54 +45,13 @@ class Report:
                 found += server.sanitizer_problems()
             self.check(f"no sanitizer report in the log of lighttpd and the sdksign processes it spawned "
                        f"({len(_servers)} lighttpd run(s))", found)
-        print(f"{self.passed} passed, {self.failed} failed", flush=True)
-        return 0 if self.failed == 0 else 1
-
-
-def b64url_encode(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64url_decode(segment):
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-
-
-def verifies(token, secret):
-    """True when the JWT's signature is HMAC-SHA256 over header.payload with the secret's UTF-8 bytes."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return False
-    mac = hmac.new(secret.encode("utf-8"), f"{parts[0]}.{parts[1]}".encode("ascii"), hashlib.sha256).digest()
-    return hmac.compare_digest(b64url_encode(mac), parts[2])
-
-
-def claims_of(token):
-    return json.loads(b64url_decode(token.split(".")[1]))
-
-
-def short_temp_dir(prefix):
-    """A private scratch folder with a path short enough for unix sockets (at most 107 bytes)."""
-    base = tempfile.gettempdir()
-    if len(base) > 60:
-        base = "/tmp"
-    return tempfile.mkdtemp(prefix=prefix, dir=base)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return super().finish()
 
 
 def http_request(port, method, path, body=None, headers=None, timeout=10.0):
     """One request on a fresh connection: (status, body bytes)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+    status, _reason, _headers, data = network.http_request(port, method, path, body, headers, timeout)
+    return status, data
 
 
 def find_lighttpd(given):
@@ -122,14 +59,6 @@ def find_lighttpd(given):
         return given if os.access(given, os.X_OK) else None
     return shutil.which("lighttpd") or next(
         (p for p in ("/usr/sbin/lighttpd", "/usr/local/sbin/lighttpd") if os.access(p, os.X_OK)), None)
-
-
-def read_text(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
 
 
 class Lighttpd:
@@ -149,7 +78,7 @@ class Lighttpd:
         _servers.append(self)
         conf = os.path.join(source_root, "lighttpd", "sdksign-serve.conf")
         for _attempt in range(3):
-            self.port = free_port()
+            self.port = network.free_port()
             env = {
                 "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
                 "LANG": "C.UTF-8",
@@ -170,20 +99,7 @@ class Lighttpd:
             self.close(remove=False)
 
     def _wait_until_serving(self, timeout_s=15.0):
-        deadline = time.monotonic() + timeout_s
-        last = "no answer"
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return f"lighttpd exited with status {self.process.returncode}"
-            try:
-                status, _ = http_request(self.port, "GET", "/health", timeout=2.0)
-                if status == 200:
-                    return None
-                last = f"GET /health answered {status}"
-            except OSError as e:
-                last = str(e)
-            time.sleep(0.1)
-        return f"not serving after {timeout_s:.0f} s ({last})"
+        return network.wait_until_serving(self.port, self.process, timeout_s, who="lighttpd")
 
     def log(self):
         return read_text(self.log_path)
@@ -316,13 +232,7 @@ class VaultServer:
         return self.control("kv", {"mount": "secret", "path": path, "data": {"key": key, "secret": secret}})
 
     def close(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        processes.terminate(self.process)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

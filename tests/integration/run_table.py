@@ -38,192 +38,26 @@ Prints one line per case and per extra check, then "N passed, M failed"; exits 1
 """
 
 import argparse
-import base64
-import hashlib
-import hmac
 import http.client
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import evidence  # noqa: E402
-import sanitizers  # noqa: E402
+import sanitizers
+from harness.network import free_port, http_request, listening_addresses, wait_until_serving
+from harness.processes import (STOP_TIMEOUT_S, children_of, exe_of, group_members, read_text, short_temp_dir,
+                               stop_process, wait_gone)
+from harness.reports import Report
+from harness.tokens import TEST_KEY, b64url_decode, make_test_secret, verify_signature
 
-TEST_KEY = "sdksign-integration-key"
+
 JWT_HEADER_SEGMENT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"  # {"alg":"HS256","typ":"JWT"}
-STOP_TIMEOUT_S = 3.0
-
-
-def make_test_secret():
-    return evidence.secret("tëst-" + secrets.token_urlsafe(24))
-
-
-# ---------------------------------------------------------------------------------------------- small helpers
-
-def b64url_decode(segment):
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-
-
-def b64url_encode(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def verify_signature(token, secret):
-    """True when the JWT's third segment is HMAC-SHA256(secret as UTF-8, header.payload), base64url unpadded."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return False
-    expected = b64url_encode(hmac.new(secret.encode("utf-8"), (parts[0] + "." + parts[1]).encode("ascii"),
-                                      hashlib.sha256).digest())
-    return hmac.compare_digest(expected, parts[2])
-
-
-def free_port():
-    """A TCP port of 127.0.0.1 that was free a moment ago (bind port 0, read it, close)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def http_request(port, method, path, body=None, headers=None, timeout=10.0):
-    """One request on a fresh connection; returns (status, reason, [(name, value)], body bytes)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        data = response.read()
-        return response.status, response.reason, response.getheaders(), data
-    finally:
-        conn.close()
-
-
-def wait_until_serving(port, process, timeout_s=15.0):
-    """Polls GET /health until it answers 200; None on success, else a problem description."""
-    deadline = time.monotonic() + timeout_s
-    last = "no answer"
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return f"exited with status {process.returncode} before answering"
-        try:
-            status = http_request(port, "GET", "/health", timeout=1.0)[0]
-            if status == 200:
-                return None
-            last = f"GET /health answered {status}"
-        except OSError as e:
-            last = str(e)
-        time.sleep(0.1)
-    return f"not serving after {timeout_s:.0f} s ({last})"
-
-
-def listening_addresses(port):
-    """The local addresses with a TCP socket listening on `port`, from /proc/net/tcp and tcp6 (as text)."""
-    found = []
-    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
-        try:
-            with open(table) as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            address, port_hex = fields[1].split(":")
-            if fields[3] != "0A" or int(port_hex, 16) != port:  # 0A: LISTEN
-                continue
-            raw = bytes.fromhex(address)
-            # The kernel prints each 32-bit word in host (little-endian) order.
-            raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
-            family = socket.AF_INET if width == 8 else socket.AF_INET6
-            found.append(socket.inet_ntop(family, raw))
-    return found
-
-
-def proc_stat(pid):
-    """(state, ppid, pgid) of a process from /proc, or None when it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            text = f.read().decode("ascii", "replace")
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2:].split()
-    return fields[0], int(fields[1]), int(fields[2])
-
-
-def all_pids():
-    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
-
-
-def children_of(pid):
-    return [p for p in all_pids() if (stat := proc_stat(p)) and stat[1] == pid]
-
-
-def alive(pid):
-    """Running (a zombie has exited; in a container nobody may reap it)."""
-    stat = proc_stat(pid)
-    return stat is not None and stat[0] != "Z"
-
-
-def exe_of(pid):
-    try:
-        return os.path.realpath(f"/proc/{pid}/exe")
-    except OSError:
-        return None
-
-
-def group_members(pgid):
-    return [p for p in all_pids() if (stat := proc_stat(p)) and stat[2] == pgid and stat[0] != "Z"]
-
-
-def wait_gone(pids, timeout_s):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        left = [p for p in pids if alive(p)]
-        if not left:
-            return []
-        time.sleep(0.05)
-    return [p for p in pids if alive(p)]
-
-
-def kill_group(pgid):
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except OSError:
-        pass
-
-
-# ------------------------------------------------------------------------------------------------ reporting
-
-class Report:
-    """Counts checks and prints one line per check, with the secret scrubbed from everything printed."""
-
-    def __init__(self, secret):
-        self.secret = secret
-        self.passed = 0
-        self.failed = 0
-
-    def scrub(self, text):
-        return text.replace(self.secret, "<test secret>") if self.secret else text
-
-    def check(self, name, problems, detail=""):
-        if problems:
-            self.failed += 1
-            print(self.scrub(f"FAIL {name}: " + "; ".join(problems)), flush=True)
-        else:
-            self.passed += 1
-            print(self.scrub(f"ok   {name}" + (f" ({detail})" if detail else "")), flush=True)
-
-    def finish(self):
-        print(f"{self.passed} passed, {self.failed} failed", flush=True)
-        return 0 if self.failed == 0 else 1
 
 
 # ---------------------------------------------------------------------------------------------- the table
@@ -379,14 +213,6 @@ def lighttpd_environment(args, table, port, state_dir, secret):
     }
 
 
-def short_temp_dir(prefix):
-    """A private scratch folder with a path short enough for unix sockets (at most 107 bytes)."""
-    base = tempfile.gettempdir()
-    if len(base) > 60:
-        base = "/tmp"
-    return tempfile.mkdtemp(prefix=prefix, dir=base)
-
-
 def run_lighttpd(args, table, report, secret):
     if args.lighttpd:
         lighttpd = args.lighttpd if os.access(args.lighttpd, os.X_OK) else None
@@ -466,29 +292,6 @@ def run_lighttpd(args, table, report, secret):
         if process is not None:
             stop_process(process)
         shutil.rmtree(state_dir, ignore_errors=True)
-
-
-def read_text(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
-def stop_process(process):
-    """Last resort cleanup: the whole process group (lighttpd and its children) goes."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            pass
-    kill_group(process.pid)
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def send_http(port, case):

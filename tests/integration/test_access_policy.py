@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """sdksign's access policy (origin-check, require-user, bearer-token-file, allowed-meetings) through the real
-web servers, with the shipped files of apache/, lighttpd/ and nginx/ (deploy_servers.Deployment).
+web servers, with the shipped files of apache/, lighttpd/ and nginx/ (servers.Deployment).
 
     test_access_policy.py --sdksign build/src/sdksign --plugin-dir build/plugins/env --source-root . \
                           [--scenario NAME ...]
@@ -54,10 +54,9 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import deploy_servers  # noqa: E402
-import evidence  # noqa: E402
-import run_table  # noqa: E402
+import evidence
+import run_table
+from harness import network, reports, servers, tokens
 
 ALLOWED_ORIGIN = "https://meet.example.com"
 OTHER_ORIGIN = "https://evil.example.net"
@@ -118,8 +117,8 @@ class Client:
         all_headers = dict(headers or {})
         if body is not None:
             all_headers.setdefault("Content-Type", "application/json")
-        status, _reason, answer_headers, data = run_table.http_request(self.dep.port, method, path, body,
-                                                                       all_headers)
+        status, _reason, answer_headers, data = network.http_request(self.dep.port, method, path, body,
+                                                                     all_headers)
         return status, answer_headers, data
 
     def sign(self, meeting=None, role=0, headers=None, at=None):
@@ -138,13 +137,13 @@ def token_problems(result, secret, role, meeting):
     try:
         document = json.loads(body)
         token = document["signature"]
-        claims = json.loads(run_table.b64url_decode(token.split(".")[1]))
+        claims = json.loads(tokens.b64url_decode(token.split(".")[1]))
     except (ValueError, KeyError, TypeError, IndexError) as e:
         return [f"not a signature body ({type(e).__name__}): {body[:300]!r}"]
     problems = []
-    if not run_table.verify_signature(token, secret):
+    if not tokens.verify_signature(token, secret):
         problems.append("the token does not verify with the test secret")
-    if document.get("sdkKey") != run_table.TEST_KEY:
+    if document.get("sdkKey") != tokens.TEST_KEY:
         problems.append(f"sdkKey {document.get('sdkKey')!r}")
     if claims.get("role") != role:
         problems.append(f"role claim {claims.get('role')!r}, expected {role}")
@@ -480,13 +479,13 @@ def run_scenario(name, ctx, report):
     spec, checks = SCENARIOS[name](ctx)
     target = spec["target"]
     server = target.split("-")[0]
-    if deploy_servers.find_program("apache2" if server == "apache" else server) is None:
+    if servers.find_program("apache2" if server == "apache" else server) is None:
         report.check(f"[{name}] {server} is installed", [f"{server} not found: install it (scripts/test does)"])
         return
     started = time.monotonic()
-    dep = deploy_servers.Deployment(target, ctx.source_root, ctx.sdksign, ctx.plugin_dir, run_table.TEST_KEY,
-                                    ctx.secret, spec["conf"], files=spec.get("files"),
-                                    edit_shipped=spec.get("edit"), server_conf=spec.get("server_conf", ""))
+    dep = servers.Deployment(target, ctx.source_root, ctx.sdksign, ctx.plugin_dir, tokens.TEST_KEY,
+                             ctx.secret, spec["conf"], files=spec.get("files"),
+                             edit_shipped=spec.get("edit"), server_conf=spec.get("server_conf", ""))
     if "holder" in spec:
         spec["holder"]["dep"] = dep
     try:
@@ -531,8 +530,8 @@ def main():
                         help="run only this scenario (repeatable; default: all)")
     args = parser.parse_args()
     ctx = argparse.Namespace(sdksign=os.path.abspath(args.sdksign), plugin_dir=os.path.abspath(args.plugin_dir),
-                             source_root=os.path.abspath(args.source_root), secret=run_table.make_test_secret())
-    report = run_table.Report(ctx.secret)
+                             source_root=os.path.abspath(args.source_root), secret=tokens.make_test_secret())
+    report = reports.Report(ctx.secret)
     for name in args.scenario or list(SCENARIOS):
         run_scenario(name, ctx, report)
     return report.finish()

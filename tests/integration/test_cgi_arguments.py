@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """What a client can put into a CGI process's command line and environment through Apache, with the shipped
-apache/sdksign-cgi.conf.in (mod_cgid) and apache/htaccess.example (deploy_servers.Deployment).
+apache/sdksign-cgi.conf.in (mod_cgid) and apache/htaccess.example (servers.Deployment).
 
     test_cgi_arguments.py --sdksign build/src/sdksign --plugin-dir build/plugins/env --source-root . \
                           [--target apache-cgi|apache-htaccess ...]
@@ -44,12 +44,11 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import deploy_servers  # noqa: E402
-import evidence  # noqa: E402
-import run_table  # noqa: E402
-import sanitizers  # noqa: E402
-import test_access_policy as policy  # noqa: E402
+import evidence
+import run_table
+import sanitizers
+import test_access_policy as policy
+from harness import network, processes, reports, servers, tokens
 
 TARGETS = ["apache-cgi", "apache-htaccess", "direct"]
 ALLOWED_ORIGIN = policy.ALLOWED_ORIGIN
@@ -115,14 +114,14 @@ def run_target(target, ctx, report):
 
     conf = (f"bearer-token-file = @SDKSIGN_CONF_DIR@/bearer-token\ncors-origin = {ALLOWED_ORIGIN}\n"
             f"origin-check = reject\nallowed-meetings = {MEETING}\nrequire-user = host\n")
-    dep = deploy_servers.Deployment(target, ctx.source_root, ctx.sdksign, ctx.plugin_dir, run_table.TEST_KEY,
-                                    ctx.secret, conf if target == "apache-cgi" else "",
-                                    files=policy.bearer_file(token), edit_shipped=edit)
+    dep = servers.Deployment(target, ctx.source_root, ctx.sdksign, ctx.plugin_dir, tokens.TEST_KEY,
+                             ctx.secret, conf if target == "apache-cgi" else "",
+                             files=policy.bearer_file(token), edit_shipped=edit)
     holder["dep"] = dep
     started = time.monotonic()
     try:
         library, marker = plant_shared_object(dep)
-        listen_port = run_table.free_port()
+        listen_port = network.free_port()
         problems = dep.start()
         report.check(f"[{target}] Apache serves sdksign with the shipped files", problems,
                      f"port {dep.port}" if not problems else "")
@@ -138,7 +137,7 @@ def run_target(target, ctx, report):
                 all_headers["Authorization"] = "Bearer " + token
             all_headers.update(headers or {})
             try:
-                status, _reason, answer_headers, data = run_table.http_request(
+                status, _reason, answer_headers, data = network.http_request(
                     dep.port, "POST", dep.url("/") + query, policy.body_of(meeting, role), all_headers,
                     timeout=REQUEST_TIMEOUT_S)
             except (OSError, http.client.HTTPException) as e:
@@ -173,9 +172,9 @@ def run_target(target, ctx, report):
 
         result = sign(f"?--listen%3D127.0.0.1:{listen_port}")
         problems = signed(result, secret)
-        if deploy_servers.wait_for(lambda: run_table.listening_addresses(listen_port), 1.0):
+        if processes.wait_for(lambda: network.listening_addresses(listen_port), 1.0):
             problems.append(f"something listens on 127.0.0.1:{listen_port}")
-        if not deploy_servers.wait_for(lambda: not dep.sdksign_pids(), 5.0):
+        if not processes.wait_for(lambda: not dep.sdksign_pids(), 5.0):
             problems.append(f"sdksign processes left behind: {dep.sdksign_pids()}")
         check(f"?--listen%3D127.0.0.1:{listen_port}: a normal token, no listener, no process left", problems)
 
@@ -232,7 +231,7 @@ def run_direct(ctx, report):
             env = {"PATH": "/usr/bin:/bin", "GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "POST",
                    "SCRIPT_NAME": "/zoom/signature", "PATH_INFO": "/", "CONTENT_TYPE": "application/json",
                    "CONTENT_LENGTH": "2", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
-                   "SDKSIGN_PLUGIN_DIR": ctx.plugin_dir, "ZOOM_MEETING_SDK_KEY": run_table.TEST_KEY,
+                   "SDKSIGN_PLUGIN_DIR": ctx.plugin_dir, "ZOOM_MEETING_SDK_KEY": tokens.TEST_KEY,
                    "ZOOM_MEETING_SDK_SECRET": ctx.secret}
             env.update(sanitizers.environment())
             env.update(variables)
@@ -263,9 +262,9 @@ def main():
     parser.add_argument("--target", action="append", choices=TARGETS, help="default: all")
     args = parser.parse_args()
     ctx = argparse.Namespace(sdksign=os.path.abspath(args.sdksign), plugin_dir=os.path.abspath(args.plugin_dir),
-                             source_root=os.path.abspath(args.source_root), secret=run_table.make_test_secret())
-    report = run_table.Report(ctx.secret)
-    if deploy_servers.find_program("apache2") is None or shutil.which("cc") is None:
+                             source_root=os.path.abspath(args.source_root), secret=tokens.make_test_secret())
+    report = reports.Report(ctx.secret)
+    if servers.find_program("apache2") is None or shutil.which("cc") is None:
         report.check("apache2 and cc are installed", ["install apache2 and gcc (scripts/test does)"])
         return report.finish()
     for target in args.target or TARGETS:

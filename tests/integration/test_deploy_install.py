@@ -31,8 +31,8 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import run_table  # noqa: E402
+import run_table
+from harness import reports, tokens
 
 CONFIGS = ["sdksign.conf", "apache-fcgid.conf", "apache-cgi.conf", "lighttpd-fastcgi.conf",
            "lighttpd-external.conf", "lighttpd-cgi.conf", "nginx-unix.conf", "nginx-tcp.conf"]
@@ -57,11 +57,11 @@ def cgi_sign(binary, secret, provider="env"):
            "SCRIPT_NAME": "/cgi-bin/sdksign", "PATH_INFO": "", "CONTENT_TYPE": "application/json",
            "CONTENT_LENGTH": str(len(body)), "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
            "SDKSIGN_CONFIG": "/dev/null", "SDKSIGN_PROVIDER": provider,
-           "ZOOM_MEETING_SDK_KEY": run_table.TEST_KEY, "ZOOM_MEETING_SDK_SECRET": secret}
+           "ZOOM_MEETING_SDK_KEY": tokens.TEST_KEY, "ZOOM_MEETING_SDK_SECRET": secret}
     completed = subprocess.run([binary], input=body, env=env, capture_output=True, timeout=30)
     status, _headers, answer, problems = run_table.parse_cgi_output(completed.stdout)
     try:
-        ok = status == 200 and run_table.verify_signature(json.loads(answer)["signature"], secret)
+        ok = status == 200 and tokens.verify_signature(json.loads(answer)["signature"], secret)
     except (ValueError, KeyError, TypeError):
         ok = False
     ok = ok and not problems and completed.returncode == 0
@@ -116,8 +116,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build-root", required=True)
     args = parser.parse_args()
-    secret = run_table.make_test_secret()
-    report = run_table.Report(secret)
+    secret = tokens.make_test_secret()
+    report = reports.Report(secret)
     options = build_options(args.build_root)
     prefix = options["prefix"]
     bindir, libdir = under(prefix, options["bindir"]), under(prefix, options["libdir"])

@@ -4,7 +4,7 @@
     test_deploy_server.py --target apache-fcgid --sdksign build/src/sdksign --plugin-dir build/plugins/env \
                           --source-root .
 
-Targets (deploy_servers.TARGETS): apache-fcgid, apache-cgi, apache-htaccess (the shared-hosting .htaccess
+Targets (servers.TARGETS): apache-fcgid, apache-cgi, apache-htaccess (the shared-hosting .htaccess
 with sdksign and env.so uploaded side by side), lighttpd-fastcgi (spawned), lighttpd-external
 (sdksign.service's command line, `sdksign --listen` on a unix socket), lighttpd-cgi, nginx-unix, nginx-tcp
 (sdksign.service's command line on a unix socket or on TCP).
@@ -39,10 +39,9 @@ import sys
 import time
 import types
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import deploy_servers  # noqa: E402
-import run_table  # noqa: E402
-import sanitizers  # noqa: E402
+import run_table
+import sanitizers
+from harness import network, processes, reports, servers, tokens
 
 HEADERS_THAT_MATTER = ["Access-Control-Allow-Origin", "Access-Control-Allow-Methods",
                        "Access-Control-Allow-Headers", "Access-Control-Max-Age", "Vary", "Content-Type",
@@ -58,8 +57,8 @@ SERVER_ERROR_STATUSES = (500, 502, 503, 504)
 def send(port, path, case):
     body = run_table.request_body(case)
     data = body if body or case["method"] in ("POST", "PUT", "PATCH") else None
-    status, _reason, headers, payload = run_table.http_request(port, case["method"], path, data,
-                                                               dict(case.get("headers", {})))
+    status, _reason, headers, payload = network.http_request(port, case["method"], path, data,
+                                                             dict(case.get("headers", {})))
     raw = "".join(f"{n}: {v}\r\n" for n, v in headers).encode("latin-1", "replace") + payload
     return status, headers, payload, raw
 
@@ -75,7 +74,7 @@ def normalized(result):
     if isinstance(document, dict) and isinstance(document.get("signature"), str):
         parts = document["signature"].split(".")
         if len(parts) == 3:
-            claims = json.loads(run_table.b64url_decode(parts[1]), object_pairs_hook=lambda p: p)
+            claims = json.loads(tokens.b64url_decode(parts[1]), object_pairs_hook=lambda p: p)
             document["signature"] = [parts[0], [(k, v) for k, v in claims if k not in TIME_CLAIMS],
                                      [k for k, _ in claims]]
     return status, picked, document
@@ -98,7 +97,7 @@ def run_table_through(dep, table, report, secret, reference):
         path = dep.url(case["path"])
         try:
             result = send(dep.port, path, case)
-            problems = run_table.check_case(case, result, table, run_table.TEST_KEY, secret)
+            problems = run_table.check_case(case, result, table, tokens.TEST_KEY, secret)
             mine, theirs = normalized(result), reference[case["name"]]
             for what, a, b in (("status", mine[0], theirs[0]), ("headers", mine[1], theirs[1]),
                                ("body", mine[2], theirs[2])):
@@ -108,53 +107,6 @@ def run_table_through(dep, table, report, secret, reference):
         except (OSError, ValueError, http.client.HTTPException) as e:
             problems, status = [f"request failed: {type(e).__name__}: {e}"], "-"
         report.check(f"[{dep.target}] {case['name']}", problems, f"{case['method']} {path} -> {status}")
-
-
-def raw_request(port, head, body_parts, timeout=15.0):
-    """Sends a hand-written request (head, then each body part) and returns (status, body bytes)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(head)
-        for part in body_parts:
-            sock.sendall(part)
-        return read_response(sock)
-
-
-def read_response(sock):
-    status, _headers, body = read_response_with_headers(sock)
-    return status, body
-
-
-def read_response_with_headers(sock):
-    """(status, {lower-case name: [values]}, body) of the response on sock, read to its end."""
-    data = b""
-    while True:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1]) if lines and len(lines[0].split()) > 1 else 0
-    if any(line.lower() == "transfer-encoding: chunked" for line in lines[1:]):
-        body = dechunk(body)
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers.setdefault(name.strip().lower(), []).append(value.strip())
-    return status, headers, body
-
-
-def exchange(port, head, body_parts, timeout=20.0):
-    """Like raw_request, with the headers: (status, headers, body); a server may stop reading a body it
-    refuses, so a failed send still reads the answer."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(head)
-        try:
-            for part in body_parts:
-                sock.sendall(part)
-        except OSError:
-            pass
-        return read_response_with_headers(sock)
 
 
 def server_error_problems(answer, statuses, prop):
@@ -181,18 +133,6 @@ def server_error_problems(answer, statuses, prop):
     return problems
 
 
-def dechunk(data):
-    out = b""
-    while data:
-        size_line, _, data = data.partition(b"\r\n")
-        size = int(size_line.split(b";")[0] or b"0", 16)
-        if size == 0:
-            break
-        out += data[:size]
-        data = data[size + 2:]
-    return out
-
-
 def request_head(dep, length=None, chunked=False):
     lines = [f"POST {dep.url('/')} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json",
              "Connection: close"]
@@ -217,17 +157,17 @@ def check_body_limits(dep, table, report):
     limit = table["settings"]["max_body_bytes"]
     for name, size in (("one byte over sdksign's limit", limit + 1), ("well over sdksign's limit", 120000)):
         body = padded_body(size)
-        status, answer = raw_request(dep.port, request_head(dep, len(body)), [body])
+        status, _, answer = network.exchange(dep.port, request_head(dep, len(body)), [body], timeout=15.0)
         report.check(f"[{dep.target}] body {name} ({size} bytes): sdksign's 413 JSON",
                      [] if is_sdksign_413(status, answer) else [f"status {status}, body {answer[:200]!r}"])
     body = padded_body(120000)
     chunks = [b"%x\r\n" % 30000 + body[i:i + 30000] + b"\r\n" for i in range(0, len(body), 30000)] + [b"0\r\n\r\n"]
-    status, answer = raw_request(dep.port, request_head(dep, chunked=True), chunks)
+    status, _, answer = network.exchange(dep.port, request_head(dep, chunked=True), chunks, timeout=15.0)
     report.check(f"[{dep.target}] chunked body over sdksign's limit: sdksign's 413 JSON",
                  [] if is_sdksign_413(status, answer) else [f"status {status}, body {answer[:200]!r}"])
     body = padded_body(1024 * 1024)
     try:
-        answer = exchange(dep.port, request_head(dep, len(body)), [body])
+        answer = network.exchange(dep.port, request_head(dep, len(body)), [body])
         problems = server_error_problems(answer, (413,), "$body")
     except OSError as e:
         problems = [f"no answer: {type(e).__name__}: {e}"]
@@ -237,7 +177,8 @@ def check_body_limits(dep, table, report):
     chunks = [b"%x\r\n" % 30000 + body[i:i + 30000] + b"\r\n" for i in range(0, len(body), 30000)] + [b"0\r\n\r\n"]
     status, prop = CHUNKED_OVER_SERVER_LIMIT.get(dep.target, (413, "$body"))
     try:
-        problems = server_error_problems(exchange(dep.port, request_head(dep, chunked=True), chunks), (status,), prop)
+        answer = network.exchange(dep.port, request_head(dep, chunked=True), chunks)
+        problems = server_error_problems(answer, (status,), prop)
     except OSError as e:
         problems = [f"no answer: {type(e).__name__}: {e}"]
     report.check(f"[{dep.target}] chunked body over the server's own limit (300000 bytes): the server's {status} "
@@ -257,11 +198,11 @@ def check_sdksign_down(dep, report):
         for label, sig in ways:
             dep.listen_process.send_signal(sig)
             try:
-                dep.listen_process.wait(timeout=deploy_servers.STOP_TIMEOUT_S)
+                dep.listen_process.wait(timeout=servers.STOP_TIMEOUT_S)
             except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired; the answer below shows it
                 pass
             try:
-                problems = server_error_problems(exchange(dep.port, *sign_head_and_body(dep)),
+                problems = server_error_problems(network.exchange(dep.port, *sign_head_and_body(dep)),
                                                  SERVER_ERROR_STATUSES, "$server")
             except OSError as e:
                 problems = [f"no answer: {type(e).__name__}: {e}"]
@@ -273,7 +214,7 @@ def check_sdksign_down(dep, report):
         # it is a worker dying: every sdksign process stopped, a request handed to one of them, then all
         # killed (as in test_faults.py).
         # Every one, also one that mod_fcgid starts at this very moment (it would serve the request).
-        pids = deploy_servers.stop_every_process(os.path.realpath(dep.sdksign))
+        pids = processes.stop_every_process(os.path.realpath(dep.sdksign))
         try:
             with socket.create_connection(("127.0.0.1", dep.port), timeout=40.0) as sock:
                 head, body = sign_head_and_body(dep)
@@ -281,7 +222,7 @@ def check_sdksign_down(dep, report):
                 time.sleep(1.0)  # mod_fcgid has handed it over to a stopped worker
                 for pid in pids:
                     os.kill(pid, signal.SIGKILL)
-                problems = server_error_problems(read_response_with_headers(sock), SERVER_ERROR_STATUSES, "$server")
+                problems = server_error_problems(network.read_response(sock), SERVER_ERROR_STATUSES, "$server")
         except OSError as e:
             problems = [f"no answer: {type(e).__name__}: {e}"]
         finally:
@@ -302,9 +243,9 @@ def check_sdksign_down(dep, report):
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
-            deploy_servers.wait_for(lambda: not dep.sdksign_pids(), 5.0)
+            processes.wait_for(lambda: not dep.sdksign_pids(), 5.0)
             try:
-                problems = server_error_problems(exchange(dep.port, *sign_head_and_body(dep), timeout=40.0),
+                problems = server_error_problems(network.exchange(dep.port, *sign_head_and_body(dep), timeout=40.0),
                                                  SERVER_ERROR_STATUSES, "$server")
             except OSError as e:
                 problems = [f"no answer: {type(e).__name__}: {e}"]
@@ -312,13 +253,13 @@ def check_sdksign_down(dep, report):
                          f"shape ($server) with CORS", problems)
         finally:
             os.chmod(dep.sdksign, 0o755)
-    back = deploy_servers.wait_for(lambda: send_health(dep) == 200, deploy_servers.START_TIMEOUT_S, step=0.25)
+    back = processes.wait_for(lambda: send_health(dep) == 200, servers.START_TIMEOUT_S, step=0.25)
     report.check(f"[{dep.target}] sdksign back: the server serves again", [] if back else ["health is not 200"])
 
 
 def send_health(dep):
     try:
-        return run_table.http_request(dep.port, "GET", dep.url("/health"), timeout=5.0)[0]
+        return network.http_request(dep.port, "GET", dep.url("/health"), timeout=5.0)[0]
     except (OSError, http.client.HTTPException):
         return None
 
@@ -336,9 +277,9 @@ def check_stop(dep, report, secret):
     problems = []
     try:
         sock.sendall(body[10:])
-        status, answer = read_response(sock)
+        status, _, answer = network.read_response(sock)
         token = json.loads(answer)["signature"]
-        if status != 200 or not run_table.verify_signature(token, secret):
+        if status != 200 or not tokens.verify_signature(token, secret):
             problems.append(f"status {status}, body {answer[:200]!r}")
     except (OSError, ValueError, KeyError, TypeError) as e:
         problems.append(f"{type(e).__name__}: {e}")
@@ -346,25 +287,25 @@ def check_stop(dep, report, secret):
         sock.close()
     report.check(f"[{dep.target}] a request in flight when the stop begins completes with a valid token", problems)
     try:
-        dep.server_process.wait(timeout=deploy_servers.STOP_TIMEOUT_S)
+        dep.server_process.wait(timeout=servers.STOP_TIMEOUT_S)
     except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired; reported below
         pass
     server_s = time.monotonic() - started
-    report.check(f"[{dep.target}] {dep.server} stops within {deploy_servers.STOP_TIMEOUT_S:.0f} s of its "
+    report.check(f"[{dep.target}] {dep.server} stops within {servers.STOP_TIMEOUT_S:.0f} s of its "
                  f"graceful stop signal", [] if dep.server_process.poll() is not None else ["still running"],
                  f"{server_s:.2f} s")
     if getattr(dep, "listen_process", None) is not None:
         started = time.monotonic()
         dep.listen_process.send_signal(signal.SIGTERM)  # systemctl stop sdksign
         try:
-            status = dep.listen_process.wait(timeout=deploy_servers.STOP_TIMEOUT_S)
+            status = dep.listen_process.wait(timeout=servers.STOP_TIMEOUT_S)
         except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired
             status = None
         elapsed = time.monotonic() - started
         report.check(f"[{dep.target}] sdksign --listen exits 0 within 3 s of SIGTERM",
                      [] if status == 0 and elapsed < 3.0 else [f"exit {status} after {elapsed:.2f} s"],
                      f"{elapsed:.2f} s")
-    gone = deploy_servers.wait_for(lambda: not dep.sdksign_pids(), 3.0)
+    gone = processes.wait_for(lambda: not dep.sdksign_pids(), 3.0)
     report.check(f"[{dep.target}] no sdksign process left after the stop",
                  [] if gone else [f"still running: {dep.sdksign_pids()} (running before the stop: {pids_before})"])
     logs = dep.all_logs()
@@ -374,7 +315,7 @@ def check_stop(dep, report, secret):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--target", choices=deploy_servers.TARGETS, required=True)
+    parser.add_argument("--target", choices=servers.TARGETS, required=True)
     parser.add_argument("--sdksign", required=True)
     parser.add_argument("--plugin-dir", required=True)
     parser.add_argument("--source-root", required=True)
@@ -382,16 +323,16 @@ def main():
     args.sdksign = os.path.abspath(args.sdksign)
     args.plugin_dir = os.path.abspath(args.plugin_dir)
     table = run_table.load_table(os.path.join(os.path.dirname(os.path.abspath(__file__)), "requests.json"))
-    secret = run_table.make_test_secret()
-    report = run_table.Report(secret)
+    secret = tokens.make_test_secret()
+    report = reports.Report(secret)
     server = args.target.split("-")[0]
-    program = deploy_servers.find_program("apache2" if server == "apache" else server)
+    program = servers.find_program("apache2" if server == "apache" else server)
     if program is None:
         report.check(f"[{args.target}] {server} is installed", [f"{server} not found: install it (scripts/test does)"])
         return report.finish()
     conf = f"max-body-bytes = {table['settings']['max_body_bytes']}\n"
-    dep = deploy_servers.Deployment(args.target, os.path.abspath(args.source_root), args.sdksign,
-                                    args.plugin_dir, run_table.TEST_KEY, secret, conf)
+    dep = servers.Deployment(args.target, os.path.abspath(args.source_root), args.sdksign,
+                             args.plugin_dir, tokens.TEST_KEY, secret, conf)
     try:
         started = time.monotonic()
         problems = dep.start()
@@ -399,7 +340,7 @@ def main():
                      problems, f"port {dep.port}, {time.monotonic() - started:.2f} s" if not problems else "")
         if problems:
             return report.finish()
-        addresses = run_table.listening_addresses(dep.port)
+        addresses = network.listening_addresses(dep.port)
         report.check(f"[{args.target}] listens on 127.0.0.1 only",
                      [] if addresses == ["127.0.0.1"] else [f"listening on {addresses}"])
         reference_stderr = []

@@ -5,9 +5,6 @@ SIGTERM/SIGINT/SIGUSR1 with a request in flight, and the one-line start-up error
 Usage: test_fastcgi_listen.py --sdksign PATH --plugin-dir DIR
 """
 import argparse
-import base64
-import hashlib
-import hmac
 import json
 import os
 import signal
@@ -18,39 +15,23 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fcgi_client  # noqa: E402
-import evidence  # noqa: E402
-import sanitizers  # noqa: E402
+import fcgi_client
+import evidence
+import sanitizers
+from harness import reports, tokens
+from harness.network import free_port
+from harness.processes import sdksign_environment
 
 KEY = "listen-test-key"
 SECRET = evidence.secret("listen-test-secret-Zq81")
-results = {"passed": 0, "failed": 0}
+REPORT = reports.Report(SECRET)
+check = REPORT.expect
 # The stderr of every sdksign this test ran to its end, scanned for sanitizer reports at the end.
 stderr_texts = []
 
 
-def check(name, condition, detail=""):
-    if condition:
-        results["passed"] += 1
-        print(f"ok   {name}")
-    else:
-        results["failed"] += 1
-        print(f"FAIL {name} {detail}")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def environment(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SDKSIGN_", "ZOOM_"))}
-    env.update(sanitizers.environment())
-    env.update(ZOOM_MEETING_SDK_KEY=KEY, ZOOM_MEETING_SDK_SECRET=SECRET)
-    env.update(extra)
-    return env
+    return sdksign_environment(KEY, SECRET, **extra)
 
 
 def stop(process):
@@ -78,11 +59,7 @@ def start(args, listen, env=None):
 
 
 def verify(token):
-    header, payload, signature = token.split(".")
-    expected = hmac.new(SECRET.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    actual = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    return hmac.compare_digest(expected, actual), claims
+    return tokens.verify_signature(token, SECRET), tokens.claims_of(token)
 
 
 def sign_request(address):
@@ -212,8 +189,7 @@ def main():
     test_start_errors()
     found = sanitizers.problems("\n".join(stderr_texts), "sdksign's stderr")
     check("no sanitizer report in the stderr of any sdksign run", not found, "; ".join(found))
-    print(f"{results['passed']} passed, {results['failed']} failed")
-    return 1 if results["failed"] else 0
+    return REPORT.finish()
 
 
 if __name__ == "__main__":

@@ -49,12 +49,10 @@ import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import deploy_servers  # noqa: E402
-import fcgi_client  # noqa: E402
-import run_table  # noqa: E402
-import sanitizers  # noqa: E402
+import fcgi_client
+import run_table
+import sanitizers
+from harness import network, processes, reports, servers, tokens
 
 SIGN_BODY = b'{"meetingNumber":"123456789","role":0}'
 THREADS = 4
@@ -74,20 +72,9 @@ def valid_token_problems(status, body, secret):
     except (ValueError, KeyError, TypeError):
         return [f"status {status}, not a signature: {body[:200]!r}"]
     problems = [] if status == 200 else [f"status {status}"]
-    if not run_table.verify_signature(token, secret):
+    if not tokens.verify_signature(token, secret):
         problems.append("the token does not verify with the test secret")
     return problems
-
-
-def read_response(sock):
-    """(status, body) of the HTTP answer on `sock`; raises when it is cut short (http.client checks the
-    Content-Length or the chunks) or does not come within the socket's timeout."""
-    response = http.client.HTTPResponse(sock)
-    try:
-        response.begin()
-        return response.status, response.read()
-    finally:
-        response.close()
 
 
 def http_head(dep, length):
@@ -98,7 +85,7 @@ def http_head(dep, length):
 def sign_over_http(dep, secret, timeout=ANSWER_TIMEOUT_S):
     """One signing request through the server; problems (empty: signed, and the token verifies)."""
     try:
-        status, _reason, _headers, body = run_table.http_request(
+        status, _reason, _headers, body = network.http_request(
             dep.port, "POST", dep.url("/"), SIGN_BODY, {"Content-Type": "application/json"}, timeout=timeout)
     except OSError as e:
         return [f"{type(e).__name__}: {e}"]
@@ -106,8 +93,8 @@ def sign_over_http(dep, secret, timeout=ANSWER_TIMEOUT_S):
 
 
 def start_deployment(args, target, secret, report):
-    dep = deploy_servers.Deployment(target, args.source_root, args.sdksign, args.plugin_dir, run_table.TEST_KEY,
-                                    secret)
+    dep = servers.Deployment(target, args.source_root, args.sdksign, args.plugin_dir, tokens.TEST_KEY,
+                             secret)
     problems = dep.start()
     report.check(f"[{target}] serving with the shipped configuration", problems,
                  f"port {dep.port}" if not problems else "")
@@ -131,10 +118,10 @@ class Listen:
     """`sdksign --listen 127.0.0.1:PORT` started here; stop() sends SIGTERM and returns the exit status."""
 
     def __init__(self, args, extra_args=(), stderr=None, plugin_dir=None):
-        self.port = run_table.free_port()
+        self.port = network.free_port()
         self.address = ("127.0.0.1", self.port)
         environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-                       "SDKSIGN_CONFIG": "/dev/null", "ZOOM_MEETING_SDK_KEY": run_table.TEST_KEY,
+                       "SDKSIGN_CONFIG": "/dev/null", "ZOOM_MEETING_SDK_KEY": tokens.TEST_KEY,
                        "ZOOM_MEETING_SDK_SECRET": args.secret}
         environment.update(sanitizers.environment())
         self.stderr_file = None
@@ -171,7 +158,7 @@ class Listen:
 
     def wait_fds(self, wanted, timeout=5.0):
         """Waits (bounded) until sdksign has `wanted` descriptors open; returns the last count."""
-        deploy_servers.wait_for(lambda: self.fds() == wanted, timeout)
+        processes.wait_for(lambda: self.fds() == wanted, timeout)
         return self.fds()
 
     def stderr(self):
@@ -281,7 +268,7 @@ def signed_by_restarted_workers(dep, secret, killed, count):
     refused, last = 0, []
     while time.monotonic() < deadline:
         try:
-            status, _reason, _headers, body = run_table.http_request(
+            status, _reason, _headers, body = network.http_request(
                 dep.port, "POST", dep.url("/"), SIGN_BODY, {"Content-Type": "application/json"},
                 timeout=SERVER_ANSWER_TIMEOUT_S)
         except (OSError, http.client.HTTPException) as e:
@@ -302,7 +289,7 @@ def signed_by_restarted_workers(dep, secret, killed, count):
             f"workers {dep.sdksign_pids()}, killed {killed}"], ""
 
 def killed_worker_handed_over(dep, report, secret):
-    pids = deploy_servers.stop_every_process(os.path.realpath(dep.sdksign))
+    pids = processes.stop_every_process(os.path.realpath(dep.sdksign))
     problems = [] if pids else ["no sdksign process to kill"]
     try:
         sock = socket.create_connection(("127.0.0.1", dep.port), timeout=SERVER_ANSWER_TIMEOUT_S)
@@ -315,7 +302,7 @@ def killed_worker_handed_over(dep, report, secret):
             os.kill(pid, signal.SIGKILL)
     try:
         with sock:
-            status, body = read_response(sock)
+            status, body = network.read_complete_response(sock)
         if not 500 <= status <= 599:
             problems.append(f"status {status}, expected a 5xx from the server: {body[:200]!r}")
     except (OSError, http.client.HTTPException) as e:
@@ -335,10 +322,10 @@ def killed_worker_body_held(dep, report, secret):
         time.sleep(0.5)  # the server has the head and waits for the rest of the body
         for pid in pids:
             os.kill(pid, signal.SIGKILL)
-        deploy_servers.wait_for(lambda: not any(run_table.alive(p) for p in pids), 5.0)
+        processes.wait_for(lambda: not any(processes.alive(p) for p in pids), 5.0)
         sock.sendall(SIGN_BODY[10:])
         try:
-            status, body = read_response(sock)
+            status, body = network.read_complete_response(sock)
             if 500 <= status <= 599:
                 outcome = f"a {status} from the server"
             else:
@@ -450,7 +437,7 @@ def slow_loris_through(args, target, report):
     try:
         slow_count = THREADS * 2
         tricklers = [Trickler(lambda: socket.create_connection(("127.0.0.1", dep.port), timeout=60),
-                              http_head(dep, len(SIGN_BODY)), [bytes([b]) for b in SIGN_BODY], read_response)
+                              http_head(dep, len(SIGN_BODY)), [bytes([b]) for b in SIGN_BODY], network.read_complete_response)
                      for _ in range(slow_count)]
         for trickler in tricklers:
             trickler.start()
@@ -545,7 +532,7 @@ def write_credentials(path, secret):
     """Atomically, as an operator's deploy tool would: a new file renamed over the old one."""
     temporary = path + ".new"
     with open(temporary, "w", encoding="utf-8") as f:
-        f.write(f"ZOOM_MEETING_SDK_KEY={run_table.TEST_KEY}\nZOOM_MEETING_SDK_SECRET={secret}\n")
+        f.write(f"ZOOM_MEETING_SDK_KEY={tokens.TEST_KEY}\nZOOM_MEETING_SDK_SECRET={secret}\n")
     os.chmod(temporary, 0o600)
     os.rename(temporary, path)
 
@@ -554,7 +541,7 @@ def logging_run(args, stderr, folder):
     """Serves the mix with the file provider while its file is rotated, removed and restored; returns
     (problems, number of requests answered, the exit status)."""
     path = os.path.join(folder, "credentials.env")
-    first, second = args.secret, run_table.make_test_secret()
+    first, second = args.secret, tokens.make_test_secret()
     write_credentials(path, first)
     listen = Listen(args, ["--log-level=debug", "--max-body-bytes=4096", "--refresh-interval-ms=100",
                            "--provider=file", f"--file.path={path}"],
@@ -576,7 +563,7 @@ def logging_run(args, stderr, folder):
                                     f"expected {expected}")
                 elif expected == 200 and route == "/":
                     token = json.loads(data)["signature"]
-                    if not any(run_table.verify_signature(token, s) for s in secrets_ok):
+                    if not any(tokens.verify_signature(token, s) for s in secrets_ok):
                         problems.append(f"{label}: a token verifies with neither secret")
             disconnect(listen.address, "inside a STDIN record")
 
@@ -603,7 +590,7 @@ def test_full_disk(args, report):
         log_path = os.path.join(folder, "stderr.log")
         with open(log_path, "wb") as log:
             problems, answered, status = logging_run(args, log, folder)
-        logged = deploy_servers.read_text(log_path)
+        logged = processes.read_text(log_path)
         wanted = ["rotated", "refresh failed", "usable again", "stopping on", "stopped after"]
         missing = [w for w in wanted if w not in logged]
         report.check("[full disk] the run with stderr on a file answers everything and logs its changes",
@@ -653,9 +640,9 @@ def main():
     args = parser.parse_args()
     for name in ("sdksign", "plugin_dir", "file_plugin_dir", "source_root"):
         setattr(args, name, os.path.abspath(getattr(args, name)))
-    args.secret = run_table.make_test_secret()
-    report = run_table.Report(args.secret)
-    missing = [name for name in ("apache2", "lighttpd", "nginx") if deploy_servers.find_program(name) is None]
+    args.secret = tokens.make_test_secret()
+    report = reports.Report(args.secret)
+    missing = [name for name in ("apache2", "lighttpd", "nginx") if servers.find_program(name) is None]
     report.check("apache2, lighttpd and nginx are installed", [f"missing: {missing}"] if missing else [])
     if missing:
         return report.finish()

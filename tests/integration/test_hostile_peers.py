@@ -8,7 +8,6 @@ request.
 Usage: test_hostile_peers.py --sdksign PATH --plugin-dir DIR
 """
 import argparse
-import os
 import random
 import socket
 import struct
@@ -16,41 +15,25 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fcgi_client  # noqa: E402
-import evidence  # noqa: E402
-import sanitizers  # noqa: E402
+import fcgi_client
+import evidence
+import sanitizers
+from harness import reports
+from harness.network import free_port
+from harness.processes import sdksign_environment
 
 KEY = "hostile-peers-key"
 SECRET = evidence.secret("hostile-peers-secret-Vb27")
-results = {"passed": 0, "failed": 0}
+REPORT = reports.Report(SECRET)
+check = REPORT.expect
 stderr_texts = []
 # What "promptly" means for an answer while attackers hold connections: a stall is seconds, a service
 # that is not stalled answers in milliseconds (sanitized builds included).
 PROMPT_SECONDS = 1.0
 
 
-def check(name, condition, detail=""):
-    if condition:
-        results["passed"] += 1
-        print(f"ok   {name}")
-    else:
-        results["failed"] += 1
-        print(f"FAIL {name} {detail}")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def environment(**extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SDKSIGN_", "ZOOM_", "FCGI_"))}
-    env.update(sanitizers.environment())
-    env.update(ZOOM_MEETING_SDK_KEY=KEY, ZOOM_MEETING_SDK_SECRET=SECRET)
-    env.update(extra)
-    return env
+    return sdksign_environment(KEY, SECRET, **extra)
 
 
 class Server:
@@ -398,8 +381,7 @@ def main():
     found = sanitizers.problems("\n".join(stderr_texts), "sdksign's stderr")
     check("no sanitizer report in the stderr of any sdksign run", not found, "; ".join(found))
     check("no secret in sdksign's stderr", SECRET not in "\n".join(stderr_texts))
-    print(f"{results['passed']} passed, {results['failed']} failed")
-    return 1 if results["failed"] else 0
+    return REPORT.finish()
 
 
 if __name__ == "__main__":

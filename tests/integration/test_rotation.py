@@ -26,8 +26,8 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rotation_support as rs  # noqa: E402
+import rotation_support as rs
+from harness import tokens
 
 # How often sdksign re-reads the source: well under the rotation interval, so that a process is never more
 # than one rotation behind.
@@ -98,9 +98,9 @@ def check_tokens(report, label, results, rotation_times, credentials):
 
 def verifies_as(token, sdk_key, credential):
     key, secret = credential
-    if sdk_key != key or not rs.verifies(token, secret):
+    if sdk_key != key or not tokens.verify_signature(token, secret):
         return False
-    claims = rs.claims_of(token)
+    claims = tokens.claims_of(token)
     return claims.get("appKey") == key and claims.get("sdkKey") == key
 
 

@@ -30,10 +30,10 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import fcgi_client  # noqa: E402
-import rotation_support as rs  # noqa: E402
-import sanitizers  # noqa: E402
+import fcgi_client
+import rotation_support as rs
+import sanitizers
+from harness import network, processes
 
 UNPRIVILEGED = "nobody"
 START_TIMEOUT_S = 15.0
@@ -42,17 +42,11 @@ REQUESTS = 40
 _workers = []
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Worker:
     """sdksign --listen as `nobody`, from a copy of the executable and plugins that nobody can read."""
 
     def __init__(self, tree, provider, extra_args, env):
-        self.port = free_port()
+        self.port = network.free_port()
         user = pwd.getpwnam(UNPRIVILEGED)
         self.uid = user.pw_uid
         self.stderr_path = os.path.join(tree, f"stderr-{provider}-{self.port}.log")
@@ -74,7 +68,7 @@ class Worker:
                     break
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.problem = "sdksign did not start: " + rs.read_text(self.stderr_path)[-1500:]
+                    self.problem = "sdksign did not start: " + processes.read_text(self.stderr_path)[-1500:]
                     break
                 time.sleep(0.05)
 
@@ -90,7 +84,7 @@ class Worker:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        return rs.read_text(self.stderr_path)
+        return processes.read_text(self.stderr_path)
 
 
 def regions_holding(pid, needle):

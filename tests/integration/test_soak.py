@@ -8,7 +8,7 @@ worker's memory and file descriptors flat across them.
 What it shows:
   - nginx runs the shipped nginx/sdksign-unix.conf, and sdksign runs as sdksign.service runs it (the
     shipped unit's ExecStart: `sdksign --listen` on a unix socket, its user, 4 worker threads), exactly as
-    the deploy-nginx-unix test sets them up (deploy_servers.py). sdksign.conf sets max-body-bytes = 2048,
+    the deploy-nginx-unix test sets them up (servers.py). sdksign.conf sets max-body-bytes = 2048,
     so that the too-large kind is small enough to send a hundred thousand times (nginx's own limit stays
     the shipped 128k: those bodies reach sdksign, which answers the 413 itself).
   - wrk (soak.lua) sends a fixed mix, each wrk thread cycling through eight kinds with a known answer:
@@ -45,10 +45,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import deploy_servers  # noqa: E402
-import run_table  # noqa: E402
-import sanitizers  # noqa: E402
+import sanitizers
+from harness import processes, reports, servers, tokens
 
 MAX_BODY_BYTES = 2048
 SIGN_BODY = '{"meetingNumber":"123456789","role":0}'
@@ -141,7 +139,7 @@ def run_slice(wrk, script, dep, requests):
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             process = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
             # Each thread marks its stop (soak.lua); then SIGINT ends wrk's sleep, and done() reports.
-            deploy_servers.wait_for(lambda: process.poll() is not None or
+            processes.wait_for(lambda: process.poll() is not None or
                                     len(os.listdir(done_dir)) >= WRK_THREADS, WRK_DURATION_BOUND_S + 30, 0.1)
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
@@ -195,16 +193,16 @@ def check_slice(parsed):
     return problems
 
 
-def check_tokens(tokens, secret):
+def check_tokens(sampled, secret):
     problems = []
     now = int(time.time())
-    for token in tokens:
+    for token in sampled:
         parts = token.split(".")
-        if len(parts) != 3 or not run_table.verify_signature(token, secret):
+        if len(parts) != 3 or not tokens.verify_signature(token, secret):
             problems.append(f"token does not verify with the test secret: {token[:60]}...")
             continue
-        claims = json.loads(run_table.b64url_decode(parts[1]))
-        if (claims.get("appKey") != run_table.TEST_KEY or claims.get("mn") != "123456789" or
+        claims = json.loads(tokens.b64url_decode(parts[1]))
+        if (claims.get("appKey") != tokens.TEST_KEY or claims.get("mn") != "123456789" or
                 claims.get("role") != 0 or claims.get("exp", 0) - claims.get("iat", 0) != 7200 or
                 abs(claims.get("iat", 0) - now) > 3600):
             problems.append(f"unexpected claims {claims}")
@@ -231,10 +229,10 @@ def main():
     args = parser.parse_args()
     args.sdksign = os.path.abspath(args.sdksign)
     args.plugin_dir = os.path.abspath(args.plugin_dir)
-    secret = run_table.make_test_secret()
-    report = run_table.Report(secret)
+    secret = tokens.make_test_secret()
+    report = reports.Report(secret)
     wrk = args.wrk or shutil.which("wrk")
-    nginx = deploy_servers.find_program("nginx")
+    nginx = servers.find_program("nginx")
     report.check("wrk and nginx are installed", [] if wrk and nginx else
                  [f"missing: {[n for n, p in (('wrk', wrk), ('nginx', nginx)) if not p]} (Debian packages "
                   "wrk and nginx)"])
@@ -244,9 +242,9 @@ def main():
         raise SystemExit("--warmup must be positive and below --requests; --slice positive")
     script = os.path.join(HERE, "soak.lua")
 
-    dep = deploy_servers.Deployment("nginx-unix", os.path.abspath(args.source_root), args.sdksign,
-                                    args.plugin_dir, run_table.TEST_KEY, secret,
-                                    f"max-body-bytes = {MAX_BODY_BYTES}\n")
+    dep = servers.Deployment("nginx-unix", os.path.abspath(args.source_root), args.sdksign,
+                             args.plugin_dir, tokens.TEST_KEY, secret,
+                             f"max-body-bytes = {MAX_BODY_BYTES}\n")
     started = time.monotonic()
     try:
         problems = dep.start()
@@ -256,8 +254,8 @@ def main():
             return report.finish()
         pid = dep.listen_process.pid
         report.check("the measured process is sdksign itself",
-                     [] if run_table.exe_of(pid) == os.path.realpath(dep.sdksign) else
-                     [f"process {pid} is {run_table.exe_of(pid)}"], f"pid {pid}")
+                     [] if processes.exe_of(pid) == os.path.realpath(dep.sdksign) else
+                     [f"process {pid} is {processes.exe_of(pid)}"], f"pid {pid}")
         idle_rss, idle_fds = settled_usage(pid)
 
         sizes = [args.warmup]
@@ -265,7 +263,7 @@ def main():
         while left > 0:
             sizes.append(min(args.slice, left))
             left -= sizes[-1]
-        totals, tokens, usage = {}, [], []
+        totals, sampled, usage = {}, [], []
         slice_problems, total_answers = [], 0
         for index, size in enumerate(sizes):
             slice_started = time.monotonic()
@@ -276,7 +274,7 @@ def main():
                     for key, count in thread["answers"].items():
                         totals[key] = totals.get(key, 0) + count
                         total_answers += count
-                tokens += parsed["tokens"]
+                sampled += parsed["tokens"]
             alive = dep.listen_process.poll() is None
             if not alive:
                 problems.append(f"sdksign exited with status {dep.listen_process.returncode}")
@@ -291,8 +289,8 @@ def main():
         report.check(f"{total_answers} answers, all of them expected, matching the mix, no socket error",
                      slice_problems + ([] if total_answers >= args.requests or slice_problems else
                                        [f"only {total_answers} answers of {args.requests}"]))
-        report.check(f"{len(tokens)} sampled tokens verify with HMAC-SHA256 over the test secret",
-                     check_tokens(tokens, secret) + ([] if tokens else ["no token sampled"]))
+        report.check(f"{len(sampled)} sampled tokens verify with HMAC-SHA256 over the test secret",
+                     check_tokens(sampled, secret) + ([] if sampled else ["no token sampled"]))
 
         (rss_before, fds_before), (rss_after, fds_after) = usage[0], usage[-1]
         growth = rss_after - rss_before
@@ -327,7 +325,7 @@ def main():
             f"rss_kib={rss_before}->{rss_after}",
             f"fds={fds_before}->{fds_after}",
             f"idle_before_warmup=rss:{idle_rss},fds:{idle_fds}",
-            f"tokens_verified={len(tokens)}",
+            f"tokens_verified={len(sampled)}",
             f"seconds={elapsed:.0f}",
         ]), flush=True)
     finally:

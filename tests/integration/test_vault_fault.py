@@ -17,13 +17,12 @@ Takes about 20 s.
 """
 import argparse
 import json
-import os
 import secrets
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import rotation_support as rs  # noqa: E402
+import rotation_support as rs
+from harness import tokens
 
 STALE_AFTER_S = 4
 STILL_SIGNING_UNTIL = 3.0
@@ -105,7 +104,8 @@ def main():
             bad = [f"at T0{r[0] - t0:+.2f} s: {r[2]} {r[3][:100]!r}" for r in rows if not accept(r[2], r[3])]
             return ([f"no requests in this window (expected {expected})"] if not rows else []) + bad
 
-        signed = lambda status, body: (token := rs.sign_ok(status, body)) is not None and rs.verifies(token, secret)
+        signed = lambda status, body: ((token := rs.sign_ok(status, body)) is not None
+                                       and tokens.verify_signature(token, secret))
         before = window(results, 0, t0)
         stale = window(results, t0, t0 + STILL_SIGNING_UNTIL)
         down = window(results, t0 + UNAVAILABLE_FROM, t1)

@@ -31,18 +31,16 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import evidence  # noqa: E402
-import fcgi_client  # noqa: E402
-import rotation_support as rs  # noqa: E402
-import sanitizers  # noqa: E402
+import evidence
+import fcgi_client
+import sanitizers
+from harness import network, processes, tokens
 
 MAX_BODY_BYTES = 4096
 # valgrind runs sdksign some 20-50 times slower; starting it (Botan, Boost, the plugin) takes a few seconds.
@@ -147,7 +145,7 @@ class Client:
                 key, token = document["sdkKey"], document["signature"]
                 with self.lock:
                     secret = self.credentials.get(key)
-                if secret is None or not rs.verifies(token, secret):
+                if secret is None or not tokens.verify_signature(token, secret):
                     problem = f"{name}: a token that does not verify with the secret of {key!r}"
                 else:
                     with self.lock:
@@ -214,7 +212,7 @@ class Worker:
 
     def __init__(self, args, scratch, label, extra_args, env):
         self.label = label
-        self.port = rs.free_port()
+        self.port = network.free_port()
         self.address = ("127.0.0.1", self.port)
         self.stderr_path = os.path.join(scratch, label + ".stderr")
         self.valgrind_log = os.path.join(scratch, label + ".valgrind")
@@ -255,7 +253,7 @@ class Worker:
             return None
 
     def stderr(self):
-        return rs.read_text(self.stderr_path)
+        return processes.read_text(self.stderr_path)
 
 
 LEAK_LINE = re.compile(r"(definitely|indirectly|possibly) lost: ([\d,]+) bytes in ([\d,]+) blocks")
@@ -295,7 +293,7 @@ def finish_run(args, worker, client, secrets):
         clean = code == 0 and "LeakSanitizer" not in stderr
         print(f"     [{label}] LeakSanitizer: {'no leak reported' if clean else 'see above'}", flush=True)
         return
-    log = rs.read_text(worker.valgrind_log)
+    log = processes.read_text(worker.valgrind_log)
     for secret in secrets:
         log = log.replace(secret, "<test secret>")
     leaks, errors = valgrind_summary(log)

@@ -15,16 +15,10 @@ import sys
 import tempfile
 import time
 
-results = {"passed": 0, "failed": 0}
+from harness import processes, reports
 
-
-def check(name, condition, detail=""):
-    if condition:
-        results["passed"] += 1
-        print(f"ok   {name}")
-    else:
-        results["failed"] += 1
-        print(f"FAIL {name} {detail}")
+REPORT = reports.Report()
+check = REPORT.expect
 
 
 class Server:
@@ -43,12 +37,7 @@ class Server:
         self.control_port = int(open(self.port_file + ".control").read())
 
     def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        processes.terminate(self.process)
 
     def control(self, route, body=None):
         method = "GET" if route in ("requests", "state") else "POST"
@@ -269,8 +258,7 @@ def main():
         finally:
             server.stop()
         check_tls(args.server, os.path.join(directory, "https"))
-    print(f"{results['passed']} passed, {results['failed']} failed")
-    return 1 if results["failed"] else 0
+    return REPORT.finish()
 
 
 if __name__ == "__main__":

@@ -22,8 +22,10 @@ import subprocess
 import tempfile
 import time
 
-import run_table
 import sanitizers
+
+from harness import network, processes
+from harness.processes import pids_running, read_text, wait_for
 
 WEB_USER = "www-data"
 MOUNT = "/zoom/signature"
@@ -75,49 +77,6 @@ def write(path, text, mode=0o644):
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
     os.chmod(path, mode)
-
-
-def read_text(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
-def pids_running(executable):
-    """Live processes whose program is `executable` (zombies excluded)."""
-    found = []
-    for pid in run_table.all_pids():
-        if run_table.exe_of(pid) == executable and run_table.alive(pid):
-            found.append(pid)
-    return found
-
-
-def stop_every_process(executable, settle_s=0.3, timeout_s=5.0):
-    """SIGSTOPs every process running `executable`, also one that a process manager (mod_fcgid) starts
-    meanwhile, until none is left running for `settle_s`; returns their pids."""
-    stopped = []
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        new = [pid for pid in pids_running(executable) if pid not in stopped]
-        for pid in new:
-            os.kill(pid, signal.SIGSTOP)
-        stopped += new
-        if not new and stopped:
-            time.sleep(settle_s)
-            if not [pid for pid in pids_running(executable) if pid not in stopped]:
-                break
-    return stopped
-
-
-def wait_for(predicate, timeout_s, step=0.05):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 class Deployment:
@@ -365,7 +324,7 @@ class Deployment:
         snippet = self.path("conf", f"nginx-{self.variant}.conf")
         text = self.fill_shipped(f"nginx/sdksign-{self.variant}.conf.in", snippet)
         if self.variant == "tcp":
-            self.tcp_port = run_table.free_port()
+            self.tcp_port = network.free_port()
             text = text.replace("127.0.0.1:9000", f"127.0.0.1:{self.tcp_port}")
             write(snippet, text)
         lines = [
@@ -437,7 +396,7 @@ class Deployment:
     def start(self):
         """Configures, checks the syntax, starts; returns a list of problems (empty: serving)."""
         for attempt in range(3):
-            port = run_table.free_port()
+            port = network.free_port()
             check = self.configure(port)
             # lighttpd-fastcgi passes its own environment (EnvironmentFile= of its unit) on to sdksign; the
             # CGI variant reads a credentials file and must start without them.
@@ -459,20 +418,8 @@ class Deployment:
         return ["not reached"]
 
     def wait_until_serving(self):
-        deadline = time.monotonic() + START_TIMEOUT_S
-        last = "no answer"
-        while time.monotonic() < deadline:
-            if self.server_process.poll() is not None:
-                return f"{self.server} exited with status {self.server_process.returncode} before answering"
-            try:
-                status = run_table.http_request(self.port, "GET", self.url("/health"), timeout=2.0)[0]
-                if status == 200:
-                    return None
-                last = f"GET {self.url('/health')} answered {status}"
-            except OSError as e:
-                last = str(e)
-            time.sleep(0.1)
-        return f"not serving after {START_TIMEOUT_S:.0f} s ({last})"
+        return network.wait_until_serving(self.port, self.server_process, START_TIMEOUT_S, self.url("/health"),
+                                          self.server)
 
     def server_log(self):
         return read_text(self.path(self.server, "error.log"))
@@ -518,17 +465,7 @@ class Deployment:
     def cleanup(self):
         """Last resort: whatever is still running of this deployment goes (SIGTERM, then SIGKILL)."""
         for _name, process in reversed(self.processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=STOP_TIMEOUT_S)
-                except subprocess.TimeoutExpired:
-                    pass
-            run_table.kill_group(process.pid)
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+            processes.stop_process(process, STOP_TIMEOUT_S)
         for pid in self.sdksign_pids():
             try:
                 os.kill(pid, signal.SIGKILL)
