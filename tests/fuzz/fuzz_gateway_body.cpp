@@ -18,6 +18,7 @@
 // A violation aborts, which libFuzzer reports as a crash with the input.
 #include "app/router.hpp"
 #include "app/settings.hpp"
+#include "chunked_source.hpp"
 #include "fixed_services.hpp"
 #include "fuzz_support.hpp"
 #include "gateway/body_reader.hpp"
@@ -47,30 +48,16 @@ using sdksign::fuzz::violated;
 
 /// The body as the web server sends it, in reads of at most `largest_read` bytes (0: no bound), counting
 /// what the reader took.
-class ScriptedBody final : public sdksign::gateway::ByteSource {
+class ScriptedBody final : public sdksign::test::ChunkedSource {
 public:
-    ScriptedBody(std::string_view bytes, std::size_t largest_read)
-        : bytes_(bytes), largest_read_(largest_read) { }
+    using ChunkedSource::ChunkedSource;
 
     std::size_t read_some(char* into, std::size_t size) override {
         if (size == 0) {
             violated("a read of zero bytes (indistinguishable from the end of the body)");
         }
-        std::size_t n = std::min(size, bytes_.size() - taken_);
-        if (largest_read_ != 0) {
-            n = std::min(n, largest_read_);
-        }
-        std::copy_n(bytes_.data() + taken_, n, into);
-        taken_ += n;
-        return n;
+        return ChunkedSource::read_some(into, size);
     }
-
-    [[nodiscard]] std::size_t taken() const { return taken_; }
-
-private:
-    std::string_view bytes_;
-    std::size_t largest_read_;
-    std::size_t taken_ = 0;
 };
 
 struct Input {

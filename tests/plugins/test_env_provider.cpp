@@ -2,6 +2,7 @@
 #include "credentials/provider_plugin.hpp"
 #include "errors.hpp"
 #include "plugin_paths.hpp"
+#include "scoped_variable.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -12,40 +13,11 @@
 using sdksign::CredentialError;
 using sdksign::credentials::Provider;
 using sdksign::credentials::ProviderLibrary;
+using sdksign::test::ScopedVariable;
 
 namespace {
 
 constexpr std::chrono::milliseconds deadline{1000};
-
-/// Sets environment variables for one test and restores the previous state after it.
-class ScopedVariable {
-public:
-    ScopedVariable(std::string name, const char* value) : name_(std::move(name)) {
-        if (const char* old = std::getenv(name_.c_str())) {
-            previous_ = old;
-        }
-        if (value != nullptr) {
-            ::setenv(name_.c_str(), value, 1);
-        } else {
-            ::unsetenv(name_.c_str());
-        }
-    }
-    ScopedVariable(const ScopedVariable&) = delete;
-    ScopedVariable& operator=(const ScopedVariable&) = delete;
-    ScopedVariable(ScopedVariable&&) = delete;
-    ScopedVariable& operator=(ScopedVariable&&) = delete;
-    ~ScopedVariable() {
-        if (previous_) {
-            ::setenv(name_.c_str(), previous_->c_str(), 1);
-        } else {
-            ::unsetenv(name_.c_str());
-        }
-    }
-
-private:
-    std::string name_;
-    std::optional<std::string> previous_;
-};
 
 int fetch_status(Provider& provider, const char* credential = "meeting") {
     try {

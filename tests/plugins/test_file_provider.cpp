@@ -1,6 +1,7 @@
 // The real file provider (plugins/file), loaded from the built file.so: every dotenv shape, JSON, each way a
 // file changes, half-written files, permissions, and errors that name the file and line but never a value.
 #define BOOST_TEST_MODULE sdksign file provider tests
+#include "captured_stderr.hpp"
 #include "cli/commands.hpp"
 #include "credentials/provider_plugin.hpp"
 #include "credentials/store.hpp"
@@ -25,6 +26,7 @@ using sdksign::CredentialError;
 using sdksign::credentials::Provider;
 using sdksign::credentials::ProviderLibrary;
 using sdksign::credentials::ProviderOption;
+using sdksign::test::CapturedStderr;
 namespace fs = std::filesystem;
 
 namespace {
@@ -115,42 +117,6 @@ Failure fetch_failure(Provider& provider, const char* credential = "meeting") {
 bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
-
-/// Captures what the code under test writes to stderr (fd 2) while it lives.
-class CapturedStderr {
-public:
-    CapturedStderr() : file_(std::tmpfile()), saved_(::dup(STDERR_FILENO)) {
-        ::dup2(::fileno(file_), STDERR_FILENO);
-    }
-    CapturedStderr(const CapturedStderr&) = delete;
-    CapturedStderr& operator=(const CapturedStderr&) = delete;
-    CapturedStderr(CapturedStderr&&) = delete;
-    CapturedStderr& operator=(CapturedStderr&&) = delete;
-    ~CapturedStderr() {
-        restore();
-        std::fclose(file_);
-    }
-    std::string text() {
-        restore();
-        std::string result;
-        std::rewind(file_);
-        for (int c = std::fgetc(file_); c != EOF; c = std::fgetc(file_)) {
-            result.push_back(static_cast<char>(c));
-        }
-        return result;
-    }
-
-private:
-    void restore() {
-        if (saved_ >= 0) {
-            ::dup2(saved_, STDERR_FILENO);
-            ::close(saved_);
-            saved_ = -1;
-        }
-    }
-    std::FILE* file_;
-    int saved_;
-};
 
 struct Shape {
     const char* name;

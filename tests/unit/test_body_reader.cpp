@@ -1,3 +1,4 @@
+#include "chunked_source.hpp"
 #include "gateway/body_reader.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -8,29 +9,10 @@
 #include <string_view>
 
 using sdksign::gateway::BodyLimits;
-using sdksign::gateway::ByteSource;
 using sdksign::gateway::read_request_body;
+using BufferSource = sdksign::test::ChunkedSource;
 
 namespace {
-
-/// A body arriving in reads of at most `largest_read` bytes, as a pipe or socket may deliver it.
-class BufferSource final : public ByteSource {
-public:
-    explicit BufferSource(std::string_view bytes, std::size_t largest_read = 1 << 20)
-        : bytes_(bytes), largest_read_(largest_read) { }
-    std::size_t read_some(char* into, std::size_t size) override {
-        const std::size_t n = std::min({size, largest_read_, bytes_.size() - taken_});
-        std::copy_n(bytes_.data() + taken_, n, into);
-        taken_ += n;
-        return n;
-    }
-    [[nodiscard]] std::size_t taken() const { return taken_; }
-
-private:
-    std::string_view bytes_;
-    std::size_t largest_read_;
-    std::size_t taken_ = 0;
-};
 
 BodyLimits limits(std::size_t max_body_bytes, bool read_undeclared = true, std::size_t discard = 0) {
     BodyLimits result;

@@ -1,3 +1,4 @@
+#include "captured_stderr.hpp"
 #include "credentials/credential.hpp"
 #include "credentials/refresher.hpp"
 #include "credentials/store.hpp"
@@ -6,12 +7,9 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -69,47 +67,15 @@ struct FakeSource {
     }
 };
 
-/// Captures stderr (where log lines go) while it lives.
+/// Log lines from info up, captured while it lives.
 class CapturedLog {
 public:
-    CapturedLog() : file_(std::tmpfile()), saved_(::dup(STDERR_FILENO)) {
-        sdksign::log::set_level(sdksign::log::Level::info);
-        ::dup2(::fileno(file_), STDERR_FILENO);
-    }
-    CapturedLog(const CapturedLog&) = delete;
-    CapturedLog& operator=(const CapturedLog&) = delete;
-    CapturedLog(CapturedLog&&) = delete;
-    CapturedLog& operator=(CapturedLog&&) = delete;
-    ~CapturedLog() {
-        restore();
-        std::fclose(file_);
-    }
+    CapturedLog() { sdksign::log::set_level(sdksign::log::Level::info); }
     /// The lines written so far (stops capturing).
-    std::vector<std::string> lines() {
-        restore();
-        std::vector<std::string> result(1);
-        std::rewind(file_);
-        for (int c = std::fgetc(file_); c != EOF; c = std::fgetc(file_)) {
-            if (c == '\n') {
-                result.emplace_back();
-            } else {
-                result.back().push_back(static_cast<char>(c));
-            }
-        }
-        result.pop_back();
-        return result;
-    }
+    std::vector<std::string> lines() { return stderr_.lines(); }
 
 private:
-    void restore() {
-        if (saved_ >= 0) {
-            ::dup2(saved_, STDERR_FILENO);
-            ::close(saved_);
-            saved_ = -1;
-        }
-    }
-    std::FILE* file_;
-    int saved_;
+    sdksign::test::CapturedStderr stderr_;
 };
 
 } // namespace

@@ -1,0 +1,66 @@
+#pragma once
+// What the code under test writes to stderr (fd 2, where log lines go) while a CapturedStderr lives: fd 2 is
+// pointed at a temporary file and restored on the first read or at the end, so a failing check's own output
+// is not swallowed.
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace sdksign::test {
+
+class CapturedStderr {
+public:
+    CapturedStderr() : file_(std::tmpfile()), saved_(::dup(STDERR_FILENO)) {
+        std::fflush(stderr);
+        ::dup2(::fileno(file_), STDERR_FILENO);
+    }
+    CapturedStderr(const CapturedStderr&) = delete;
+    CapturedStderr& operator=(const CapturedStderr&) = delete;
+    CapturedStderr(CapturedStderr&&) = delete;
+    CapturedStderr& operator=(CapturedStderr&&) = delete;
+    ~CapturedStderr() {
+        restore();
+        std::fclose(file_);
+    }
+
+    /// Everything written so far (stops capturing).
+    std::string text() {
+        restore();
+        std::string result;
+        std::rewind(file_);
+        for (int c = std::fgetc(file_); c != EOF; c = std::fgetc(file_)) {
+            result.push_back(static_cast<char>(c));
+        }
+        return result;
+    }
+
+    /// The complete lines written so far, without their newlines (stops capturing).
+    std::vector<std::string> lines() {
+        std::vector<std::string> result(1);
+        for (const char c : text()) {
+            if (c == '\n') {
+                result.emplace_back();
+            } else {
+                result.back().push_back(c);
+            }
+        }
+        result.pop_back();
+        return result;
+    }
+
+private:
+    void restore() {
+        if (saved_ >= 0) {
+            std::fflush(stderr);
+            ::dup2(saved_, STDERR_FILENO);
+            ::close(saved_);
+            saved_ = -1;
+        }
+    }
+    std::FILE* file_;
+    int saved_;
+};
+
+} // namespace sdksign::test
