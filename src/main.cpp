@@ -70,10 +70,12 @@ struct LoadedProvider {
 
 LoadedProvider load_provider(const config::Options& options) {
     LoadedProvider loaded;
-    loaded.library = credentials::ProviderLibrary::open(config::provider_file(options));
+    loaded.library = credentials::ProviderLibrary::open(
+        credentials::provider_file(options.provider_path, options.provider, options.plugin_dir));
     const std::string section =
         options.provider_path.empty() ? options.provider : std::string(loaded.library->name());
-    const auto provider_options = config::provider_options(options, section, loaded.library->option_docs());
+    const auto provider_options =
+        credentials::provider_options(options.section_options, section, loaded.library->option_docs());
     loaded.provider = std::make_unique<credentials::Provider>(loaded.library, provider_options);
     return loaded;
 }
@@ -82,7 +84,8 @@ int print_help(const config::Options& options) {
     std::vector<sdksign_option_doc> docs;
     std::shared_ptr<const credentials::ProviderLibrary> library;
     try {
-        library = credentials::ProviderLibrary::open(config::provider_file(options));
+        library = credentials::ProviderLibrary::open(
+            credentials::provider_file(options.provider_path, options.provider, options.plugin_dir));
         docs = library->option_docs();
     } catch (const Error& e) {
         std::cout << "(provider options not listed: " << e.what() << ")\n\n";
@@ -105,13 +108,7 @@ int serve(const config::Options& options, credentials::Store& store, credentials
         return gateway::serve_cgi(options.app.max_body_bytes, make_handler());
     }
     gateway::UniqueFd own_socket;
-    gateway::FastcgiSettings settings;
-    settings.threads = options.threads;
-    settings.max_body_bytes = options.app.max_body_bytes;
-    settings.shutdown_timeout = options.shutdown_timeout;
-    settings.connections.max_head_bytes = options.head_limit_bytes;
-    settings.connections.head_timeout = options.head_timeout;
-    settings.connections.idle_timeout = options.idle_timeout;
+    gateway::FastcgiSettings settings = options.fastcgi;
     // libfcgi's own peer allow-list, kept now that sdksign accepts connections itself.
     if (const char* allowed = std::getenv("FCGI_WEB_SERVER_ADDRS")) {
         settings.allowed_peers = allowed;
@@ -120,7 +117,7 @@ int serve(const config::Options& options, credentials::Store& store, credentials
         own_socket = gateway::open_listen_socket(*options.listen, options.socket_mode);
         settings.listen_fd = own_socket.get();
         log::info("main",
-                  "serving FastCGI on " + *options.listen + " with " + std::to_string(options.threads) +
+                  "serving FastCGI on " + *options.listen + " with " + std::to_string(settings.threads) +
                       " threads");
     } else {
         log::debug("main", "serving FastCGI on the socket inherited as fd 0");
@@ -174,7 +171,8 @@ int run(int argc, char** argv) {
                     "request and never listens; set it only for `sdksign --listen` services");
     }
     // Before any credential is read, so no secret is ever in a dumpable process.
-    credentials::harden_process(options.core_dumps);
+    credentials::harden_process(options.core_dumps ? credentials::CoreDumps::on
+                                                   : credentials::CoreDumps::off);
     const bool serving = options.command == config::Command::serve;
     if (serving && FCGX_Init() != 0) {
         log::error("main", "cannot initialise libfcgi");
@@ -192,6 +190,9 @@ int run(int argc, char** argv) {
         return print_help(options);
     case config::Command::version:
         std::cout << "sdksign " << build_config::version << "\n";
+        return 0;
+    case config::Command::reference:
+        std::cout << config::reference_text(options.reference);
         return 0;
     default:
         break;

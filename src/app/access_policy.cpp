@@ -1,8 +1,11 @@
 #include "app/access_policy.hpp"
 
+#include "errors.hpp"
+
 #include <botan/hash.h>
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
 
 namespace sdksign::app {
@@ -50,6 +53,38 @@ Botan::secure_vector<std::uint8_t> bearer_token_digest(std::string_view token) {
     thread_local const std::unique_ptr<Botan::HashFunction> sha256 =
         Botan::HashFunction::create_or_throw("SHA-256");
     return sha256->process(reinterpret_cast<const std::uint8_t*>(token.data()), token.size());
+}
+
+Botan::secure_vector<std::uint8_t> bearer_token_digest_from_file(const std::string& path,
+                                                                 std::string_view shown_name) {
+    constexpr std::size_t shortest_token = 16;
+    constexpr std::size_t longest_token = 4096;
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        throw ConfigError("cannot read " + std::string(shown_name));
+    }
+    Botan::secure_vector<char> text(longest_token + 2);
+    file.read(text.data(), static_cast<std::streamsize>(text.size()));
+    auto size = static_cast<std::size_t>(file.gcount());
+    // One trailing newline is how editors and `echo` end a file; it is not part of the token.
+    if (size > 0 && text[size - 1] == '\n') {
+        --size;
+    }
+    if (size > 0 && text[size - 1] == '\r') {
+        --size;
+    }
+    const std::string_view token(text.data(), size);
+    // RFC 6750's token68 characters: what a client can put after "Bearer " unchanged.
+    const bool token68 = std::all_of(token.begin(), token.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+            c == '.' || c == '_' || c == '~' || c == '+' || c == '/' || c == '=';
+    });
+    if (size < shortest_token || size > longest_token || !token68) {
+        throw ConfigError(std::string(shown_name) +
+                          " must hold one token of 16 to 4096 characters from A-Z " +
+                          "a-z 0-9 -._~+/= (and nothing else but a final newline)");
+    }
+    return bearer_token_digest(token);
 }
 
 } // namespace sdksign::app

@@ -59,4 +59,11 @@ struct AccessPolicy {
 /// The digest AccessPolicy::bearer_token_digest holds for `token`.
 [[nodiscard]] Botan::secure_vector<std::uint8_t> bearer_token_digest(std::string_view token);
 
+/// The digest of the one token in the file at `path` (16 to 4096 characters of RFC 6750's token68 set, and
+/// nothing else but a final newline). The token lives only in wiped memory. Throws ConfigError whose message
+/// names the file as `shown_name` (a path from a configuration file is not repeated: it may be anything) and
+/// never says what the file holds, which may be a private key or a password by mistake.
+[[nodiscard]] Botan::secure_vector<std::uint8_t> bearer_token_digest_from_file(const std::string& path,
+                                                                               std::string_view shown_name);
+
 } // namespace sdksign::app

@@ -1,6 +1,7 @@
 #pragma once
 // What the router and its handlers may be configured with; filled from the options in config/.
 #include "app/access_policy.hpp"
+#include "http/request.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -10,8 +11,8 @@
 namespace sdksign::app {
 
 struct Settings {
-    /// Bodies larger than this get 413; Express's json() default is 100 kB.
-    std::size_t max_body_bytes = 102400;
+    /// Bodies larger than this get 413.
+    std::size_t max_body_bytes = http::default_max_body_bytes;
     /// Empty: `Access-Control-Allow-Origin: *` like the reference sample. Otherwise only these origins get
     /// CORS headers (and every response says `Vary: Origin`).
     std::vector<std::string> allowed_origins;

@@ -1,20 +1,25 @@
 #pragma once
-// sdksign's configuration: command line, then SDKSIGN_* environment variables, then an INI file, the first
-// source to set an option winning. Provider options live in a section named after the provider
-// (`[env] key-var = ...`, `--env.key-var`, `SDKSIGN_ENV__KEY_VAR`) and are checked against the options the
-// provider documents.
+// sdksign's configuration as the program uses it. Where a value came from (command line, then SDKSIGN_*
+// environment variables, then an INI file) is option_sources.hpp's business; what each option means, its
+// range and its help are declared once in option_table.hpp. Every default is the initial value of the field
+// an option goes to, here or in the part that uses it (app::Settings, gateway::FastcgiSettings): the table,
+// --help and the generated reference read it from there.
+//
+// Provider options live in a section named after the provider (`[env] key-var = ...`, `--env.key-var`,
+// `SDKSIGN_ENV__KEY_VAR`); the credentials part checks them against the options the provider documents.
 #include "app/settings.hpp"
-#include "credentials/process_hardening.hpp"
-#include "credentials/provider_plugin.hpp"
+#include "gateway/fastcgi_server.hpp"
 #include "log/log.hpp"
 
+#include <sdksign/provider.h>
+
 #include <chrono>
-#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sdksign::config {
@@ -25,21 +30,25 @@ inline constexpr std::string_view environment_prefix = "SDKSIGN_";
 /// The default configuration file; a missing default file is fine, a missing explicit one is an error.
 inline constexpr const char* default_config_file = "/etc/sdksign/sdksign.conf";
 
-enum class Command { serve, sign, check, help, version };
+enum class Command { serve, sign, check, help, version, reference };
+
+/// What `--help-reference` prints: the configuration reference in Markdown, or the sdksign(8) man page.
+enum class ReferenceFormat { none, markdown, man };
+
+/// Every `<section>.<name>` option: its value and where it was set.
+using SectionOptions = std::map<std::string, std::pair<std::string, std::string>>;
 
 struct Options {
     Command command = Command::serve;
     /// Arguments after the subcommand (the request JSON for `sign`).
     std::vector<std::string> arguments;
+    ReferenceFormat reference = ReferenceFormat::none;
 
     std::optional<std::string> listen;
     unsigned socket_mode = 0660;
-    unsigned threads = 4;
-    std::chrono::seconds shutdown_timeout{5};
-    /// What a FastCGI peer may make the server wait for or hold (see gateway/connection_loop.hpp).
-    std::size_t head_limit_bytes = 32768;
-    std::chrono::seconds head_timeout{10};
-    std::chrono::seconds idle_timeout{60};
+    /// Worker threads, body and head limits, deadlines: what the FastCGI gateway is started with (its
+    /// socket and peer list are filled in when it starts).
+    gateway::FastcgiSettings fastcgi;
 
     std::string provider = "env";
     std::filesystem::path provider_path;
@@ -49,28 +58,25 @@ struct Options {
     std::chrono::milliseconds refresh_interval{0};
     /// How long the last good credential is served while refreshes fail.
     std::chrono::seconds stale_after{300};
-    credentials::CoreDumps core_dumps = credentials::CoreDumps::off;
-    /// Every `<section>.<name>` option, with the source that set it; checked by `provider_options`.
-    std::map<std::string, std::pair<std::string, std::string>> section_options;
+    /// False: no core file and a non-dumpable process (see credentials/process_hardening.hpp).
+    bool core_dumps = false;
+    /// Checked against the provider's documented options once it is loaded.
+    SectionOptions section_options;
 
     app::Settings app;
     log::Level log_level = log::Level::info;
-    std::filesystem::path config_file;
+    std::filesystem::path config_file = default_config_file;
 };
 
 /// Parses everything but the provider's own options. `environment` holds "NAME=value" strings.
 /// Throws ConfigError with one line that says what is wrong and where.
 Options parse_options(const std::vector<std::string>& arguments, const std::vector<std::string>& environment);
 
-/// The options of section `provider`, checked against the names the provider documents; an option in another
-/// section, or an undocumented name, is a ConfigError.
-std::vector<credentials::ProviderOption> provider_options(const Options& options, const std::string& provider,
-                                                          const std::vector<sdksign_option_doc>& documented);
-
 /// The --help text: every host option and, when given, the provider's options.
 std::string help_text(const std::string& provider, const std::vector<sdksign_option_doc>& provider_docs);
 
-/// Where the provider's shared object is: provider-path, or looked up by name.
-std::filesystem::path provider_file(const Options& options);
+/// The configuration reference (Markdown, docs/configuration.md) or the sdksign(8) man page, both made from
+/// the option table.
+std::string reference_text(ReferenceFormat format);
 
 } // namespace sdksign::config

@@ -235,6 +235,37 @@ std::filesystem::path find_provider(std::string_view name, const std::filesystem
     throw PluginError("no provider named '" + std::string(name) + "' (looked for " + tried + ")");
 }
 
+std::filesystem::path provider_file(const std::filesystem::path& explicit_path, std::string_view name,
+                                    const std::filesystem::path& plugin_dir) {
+    if (!explicit_path.empty()) {
+        return explicit_path;
+    }
+    return find_provider(name, plugin_dir);
+}
+
+std::vector<ProviderOption> provider_options(const SectionOptions& configured, const std::string& provider,
+                                             const std::vector<sdksign_option_doc>& documented) {
+    std::vector<ProviderOption> result;
+    for (const auto& [full_name, value_and_source] : configured) {
+        const auto& [value, source] = value_and_source;
+        const auto dot = full_name.find('.');
+        const std::string section = full_name.substr(0, dot);
+        const std::string name = full_name.substr(dot + 1);
+        if (section != provider) {
+            throw ConfigError(source + " belongs to provider '" + section + "', but the provider is '" +
+                              provider + "'");
+        }
+        const bool known = std::any_of(documented.begin(), documented.end(),
+                                       [&](const sdksign_option_doc& doc) { return name == doc.name; });
+        if (!known) {
+            throw ConfigError(source + ": provider '" + provider + "' has no option '" + name +
+                              "'; see sdksign --help");
+        }
+        result.push_back({name, value});
+    }
+    return result;
+}
+
 std::string_view status_name(int status) noexcept {
     switch (status) {
     case SDKSIGN_OK:

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -84,6 +85,19 @@ std::vector<std::filesystem::path> provider_candidates(std::string_view name,
 /// The first candidate that exists; throws PluginError listing every place tried. A name must be a plain
 /// word: paths are only accepted through the explicit provider-path option.
 std::filesystem::path find_provider(std::string_view name, const std::filesystem::path& plugin_dir);
+
+/// The provider's shared object: `explicit_path` when it is set (the provider-path option), else the one
+/// find_provider finds for `name`.
+std::filesystem::path provider_file(const std::filesystem::path& explicit_path, std::string_view name,
+                                    const std::filesystem::path& plugin_dir);
+
+/// Every configured `section.name` option: its value, and where it was set for messages.
+using SectionOptions = std::map<std::string, std::pair<std::string, std::string>>;
+
+/// The options of section `provider`, checked against the names the provider documents; an option in another
+/// section, or an undocumented name, is a ConfigError that names where it was set.
+std::vector<ProviderOption> provider_options(const SectionOptions& configured, const std::string& provider,
+                                             const std::vector<sdksign_option_doc>& documented);
 
 /// Human-readable name of an sdksign_status.
 std::string_view status_name(int status) noexcept;

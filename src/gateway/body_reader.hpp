@@ -26,7 +26,7 @@ public:
 
 struct BodyLimits {
     /// A larger body is not kept: the request is marked body_too_large.
-    std::size_t max_body_bytes = 102400;
+    std::size_t max_body_bytes = http::default_max_body_bytes;
     /// Without a declared length, read the body to its end (FastCGI; CGI for a chunked request) instead of
     /// taking it as empty (plain CGI, RFC 3875 4.2).
     bool read_undeclared = true;

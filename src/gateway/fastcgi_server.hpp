@@ -16,7 +16,7 @@ struct FastcgiSettings {
     int listen_fd = 0;
     unsigned threads = 4;
     /// Larger bodies are not read; the handler sees body_too_large.
-    std::size_t max_body_bytes = 102400;
+    std::size_t max_body_bytes = http::default_max_body_bytes;
     /// After a stop signal, how long in-flight requests may take before the process exits anyway.
     std::chrono::seconds shutdown_timeout{5};
     /// Bounds on what a peer may make the gateway wait for or hold.

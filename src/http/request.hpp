@@ -1,12 +1,17 @@
 #pragma once
 // One HTTP request as every gateway presents it, whatever carried it (FastCGI params, a CGI environment, the
 // command line). Views point into the gateway's storage and live as long as the request does.
+#include <cstddef>
 #include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace sdksign::http {
+
+/// The default of the max-body-bytes option, for every part that holds a body limit (the gateways stop
+/// reading beyond it, the handler answers 413): Express's json() default of 100 kB, as in the sample.
+inline constexpr std::size_t default_max_body_bytes = 102400;
 
 struct Request {
     std::string_view method;

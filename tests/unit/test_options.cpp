@@ -1,4 +1,5 @@
 #include "config/options.hpp"
+#include "credentials/provider_plugin.hpp"
 #include "errors.hpp"
 #include "test_support.hpp"
 
@@ -76,8 +77,8 @@ BOOST_AUTO_TEST_CASE(defaults) {
     BOOST_TEST(options.arguments.empty());
     BOOST_TEST(!options.listen.has_value());
     BOOST_TEST(options.socket_mode == 0660u);
-    BOOST_TEST(options.threads == 4u);
-    BOOST_TEST(options.shutdown_timeout.count() == 5);
+    BOOST_TEST(options.fastcgi.threads == 4u);
+    BOOST_TEST(options.fastcgi.shutdown_timeout.count() == 5);
     BOOST_TEST(options.provider == "env");
     BOOST_TEST(options.provider_path.empty());
     BOOST_TEST(options.plugin_dir.empty());
@@ -95,23 +96,23 @@ BOOST_AUTO_TEST_CASE(defaults) {
     BOOST_TEST(options.app.max_body_bytes == defaults.max_body_bytes);
     BOOST_TEST(options.app.default_expiration_seconds == defaults.default_expiration_seconds);
     BOOST_TEST((options.log_level == sdksign::log::Level::info));
-    BOOST_TEST((options.core_dumps == sdksign::credentials::CoreDumps::off));
-    BOOST_TEST((parse_options({"--core-dumps=on"}, {}).core_dumps == sdksign::credentials::CoreDumps::on));
+    BOOST_TEST(!options.core_dumps);
+    BOOST_TEST(parse_options({"--core-dumps=on"}, {}).core_dumps);
     BOOST_TEST(options.config_file == config::default_config_file);
 }
 
 BOOST_AUTO_TEST_CASE(threads_on_the_command_line) {
-    BOOST_TEST(parse_options({"--threads", "8"}, {}).threads == 8u);
-    BOOST_TEST(parse_options({"--threads=8"}, {}).threads == 8u);
-    BOOST_TEST(parse_options({"--threads=1"}, {}).threads == 1u);
-    BOOST_TEST(parse_options({"--threads=256"}, {}).threads == 256u);
+    BOOST_TEST(parse_options({"--threads", "8"}, {}).fastcgi.threads == 8u);
+    BOOST_TEST(parse_options({"--threads=8"}, {}).fastcgi.threads == 8u);
+    BOOST_TEST(parse_options({"--threads=1"}, {}).fastcgi.threads == 1u);
+    BOOST_TEST(parse_options({"--threads=256"}, {}).fastcgi.threads == 256u);
 }
 
 BOOST_AUTO_TEST_CASE(threads_from_the_environment) {
-    BOOST_TEST(parse_options({}, {"SDKSIGN_THREADS=6"}).threads == 6u);
+    BOOST_TEST(parse_options({}, {"SDKSIGN_THREADS=6"}).fastcgi.threads == 6u);
     // Other variables are none of our business, and SDKSIGN without the underscore is not ours either.
     BOOST_TEST(parse_options({}, {"PATH=/usr/bin", "HOME=/root", "SDKSIGNX=1", "SDKSIGN_THREADS=3", "TERM"})
-                   .threads == 3u);
+                   .fastcgi.threads == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(command_line_beats_environment_beats_file) {
@@ -121,18 +122,18 @@ BOOST_AUTO_TEST_CASE(command_line_beats_environment_beats_file) {
     const Strings env{"SDKSIGN_CONFIG=" + file, "SDKSIGN_THREADS=3", "SDKSIGN_LOG_LEVEL=error"};
 
     const auto from_file = parse_options({"--config", file}, {});
-    BOOST_TEST(from_file.threads == 2u);
+    BOOST_TEST(from_file.fastcgi.threads == 2u);
     BOOST_TEST((from_file.log_level == sdksign::log::Level::warn));
     BOOST_TEST(from_file.config_file == file);
 
     const auto from_env = parse_options({}, env);
-    BOOST_TEST(from_env.threads == 3u);
+    BOOST_TEST(from_env.fastcgi.threads == 3u);
     BOOST_TEST((from_env.log_level == sdksign::log::Level::error));
     BOOST_TEST(from_env.app.iat_backdate_seconds == 10); // only the file sets it
     BOOST_TEST(from_env.config_file == file);
 
     const auto from_command_line = parse_options({"--threads=4", "--log-level", "debug"}, env);
-    BOOST_TEST(from_command_line.threads == 4u);
+    BOOST_TEST(from_command_line.fastcgi.threads == 4u);
     BOOST_TEST((from_command_line.log_level == sdksign::log::Level::debug));
     BOOST_TEST(from_command_line.app.iat_backdate_seconds == 10);
 }
@@ -161,7 +162,8 @@ BOOST_AUTO_TEST_CASE(every_host_option_reaches_its_field) {
         {{"--listen=/run/sdksign.sock"}, [](const Options& o) { return o.listen == "/run/sdksign.sock"; }},
         {{"--socket-mode=0600"}, [](const Options& o) { return o.socket_mode == 0600u; }},
         {{"--socket-mode=777"}, [](const Options& o) { return o.socket_mode == 0777u; }},
-        {{"--shutdown-timeout=60"}, [](const Options& o) { return o.shutdown_timeout.count() == 60; }},
+        {{"--shutdown-timeout=60"},
+         [](const Options& o) { return o.fastcgi.shutdown_timeout.count() == 60; }},
         {{"--provider=vault"}, [](const Options& o) { return o.provider == "vault"; }},
         {{"--provider-path=/opt/p.so"}, [](const Options& o) { return o.provider_path == "/opt/p.so"; }},
         {{"--plugin-dir=/opt/plugins"}, [](const Options& o) { return o.plugin_dir == "/opt/plugins"; }},
@@ -396,7 +398,7 @@ BOOST_AUTO_TEST_CASE(config_file_options_in_sections) {
                                 "threads = 2 # a comment\n[ vault ]\naddress = http://127.0.0.1:8200\n"
                                 "[env]\nkey-var = K\n");
     const auto options = parse_options({"--config", file}, {});
-    BOOST_TEST(options.threads == 2u);
+    BOOST_TEST(options.fastcgi.threads == 2u);
     BOOST_TEST(options.section_options.at("vault.address").first == "http://127.0.0.1:8200");
     BOOST_TEST(options.section_options.at("vault.address").second == file + " line 3: option vault.address");
     BOOST_TEST(options.section_options.at("env.key-var").first == "K");
@@ -431,7 +433,7 @@ BOOST_AUTO_TEST_CASE(request_variables_are_never_configuration) {
         {},
         {"HTTP_SDKSIGN_CONFIG=" + missing, "HTTP_SDKSIGN_THREADS=0", "HTTP_SDKSIGN_PROVIDER_PATH=/tmp/x.so",
          "REDIRECT_SDKSIGN_REQUIRE_USER=none", "QUERY_STRING=--threads%3D0", "PATH_INFO=/--threads=0"});
-    BOOST_TEST(options.threads == 4u);
+    BOOST_TEST(options.fastcgi.threads == 4u);
     BOOST_TEST(options.provider_path.empty());
     BOOST_TEST(options.config_file == config::default_config_file);
 }
@@ -467,24 +469,27 @@ BOOST_AUTO_TEST_CASE(provider_options_are_checked_against_the_docs) {
         {"secret-var", "variable holding the SDK secret", "ZOOM_MEETING_SDK_SECRET"},
     };
     const auto options = parse_options({"--env.key-var=MY_KEY"}, {"SDKSIGN_ENV__SECRET_VAR=MY_SECRET"});
-    const auto provider = config::provider_options(options, "env", docs);
+    const auto provider = sdksign::credentials::provider_options(options.section_options, "env", docs);
     BOOST_TEST_REQUIRE(provider.size() == 2u);
     BOOST_TEST(provider[0].name == "key-var");
     BOOST_TEST(provider[0].value == "MY_KEY");
     BOOST_TEST(provider[1].name == "secret-var");
     BOOST_TEST(provider[1].value == "MY_SECRET");
 
-    BOOST_TEST(config::provider_options(parse_options({}, {}), "env", docs).empty());
+    BOOST_TEST(
+        sdksign::credentials::provider_options(parse_options({}, {}).section_options, "env", docs).empty());
 
     const auto unknown = parse_options({"--env.key-variable=X"}, {});
     BOOST_CHECK_EXCEPTION(
-        config::provider_options(unknown, "env", docs), ConfigError, [](const ConfigError& e) {
+        sdksign::credentials::provider_options(unknown.section_options, "env", docs), ConfigError,
+        [](const ConfigError& e) {
             return std::string(e.what()) ==
                 "--env.key-variable: provider 'env' has no option 'key-variable'; see sdksign --help";
         });
     const auto other_section = parse_options({}, {"SDKSIGN_VAULT__ADDR=http://127.0.0.1:8200"});
     BOOST_CHECK_EXCEPTION(
-        config::provider_options(other_section, "env", docs), ConfigError, [](const ConfigError& e) {
+        sdksign::credentials::provider_options(other_section.section_options, "env", docs), ConfigError,
+        [](const ConfigError& e) {
             return std::string(e.what()) ==
                 "environment variable SDKSIGN_VAULT__ADDR belongs to provider 'vault', but the "
                 "provider is 'env'";
