@@ -113,23 +113,9 @@ int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, vo
     });
 }
 
-void destroy(void* state) noexcept {
-    delete static_cast<EnvProvider*>(state);
-}
-
-constexpr sdksign_provider table = {
-    SDKSIGN_PROVIDER_ABI,
-    sizeof(sdksign_provider),
-    "env",
-    "reads the SDK key and secret from environment variables",
-    &option_docs[0],
-    create,
-    fetch,
-    destroy,
-};
+constexpr sdksign_provider table = sdksign::plugin::provider_table<EnvProvider>(
+    "env", "reads the SDK key and secret from environment variables", &option_docs[0], create, fetch);
 
 } // namespace
 
-extern "C" SDKSIGN_EXPORT const sdksign_provider* sdksign_provider_v1() {
-    return &table;
-}
+SDKSIGN_EXPORT_PROVIDER(table)

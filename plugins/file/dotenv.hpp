@@ -14,6 +14,8 @@
 
 namespace sdksign::file_provider {
 
+using plugin::WipedBuffer;
+
 struct Entry {
     std::string name;
     WipedBuffer value;

@@ -7,10 +7,9 @@
 #include "entry_point.hpp"
 #include "json_credentials.hpp"
 #include "secret_file.hpp"
+#include "status_error.hpp"
 
 #include <sdksign/provider.h>
-
-#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -20,7 +19,12 @@
 
 namespace {
 
+using sdksign::plugin::FileContents;
 using sdksign::plugin::guarded;
+using sdksign::plugin::PermissionPolicy;
+using sdksign::plugin::read_secret_file;
+using sdksign::plugin::ReadableFileWarnings;
+using sdksign::plugin::StatusError;
 using sdksign::plugin::write_error;
 
 using namespace sdksign::file_provider;
@@ -39,9 +43,7 @@ struct FileProvider {
     std::uint32_t refresh_seconds = 2;
     Names meeting{"ZOOM_MEETING_SDK_KEY", "ZOOM_MEETING_SDK_SECRET"};
     Names video{"ZOOM_VIDEO_SDK_KEY", "ZOOM_VIDEO_SDK_SECRET"};
-    /// The file version last warned about, so that the warning comes once per file, not once per fetch.
-    dev_t warned_device = 0;
-    ino_t warned_inode = 0;
+    ReadableFileWarnings warnings{"file"};
 };
 
 constexpr sdksign_option_doc option_docs[] = {
@@ -66,18 +68,9 @@ bool is_entry_name(const std::string& name) {
     });
 }
 
-/// The host's log format, written directly: a provider has no logger, and stderr is the server's error log.
-void warn(const std::string& message) noexcept {
-    try {
-        const std::string line = "sdksign[" + std::to_string(::getpid()) + "] warn file: " + message + "\n";
-        [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
-    } catch (...) { // NOLINT(bugprone-empty-catch): a warning that cannot be built is dropped
-    }
-}
-
 void set_option(FileProvider& provider, const std::string& name, const std::string& value) {
     const auto config_error = [&](const std::string& why) {
-        return FileError(SDKSIGN_E_CONFIG, "option '" + name + "': " + why);
+        return StatusError(SDKSIGN_E_CONFIG, "option '" + name + "': " + why);
     };
     if (name == "path") {
         if (value.empty()) {
@@ -118,7 +111,7 @@ void set_option(FileProvider& provider, const std::string& name, const std::stri
             : name == "video-secret-name"        ? &provider.video.secret
                                                  : nullptr;
         if (target == nullptr) {
-            throw FileError(SDKSIGN_E_CONFIG, "unknown option '" + name + "'");
+            throw StatusError(SDKSIGN_E_CONFIG, "unknown option '" + name + "'");
         }
         if (!is_entry_name(value)) {
             throw config_error("'" + value + "' is not a NAME (letters, digits, _ . -)");
@@ -129,7 +122,7 @@ void set_option(FileProvider& provider, const std::string& name, const std::stri
 
 int create(const sdksign_option* options, std::size_t count, void** state, char* err,
            std::size_t err_len) noexcept {
-    return guarded<FileError>(err, err_len, [&] {
+    return guarded(err, err_len, [&] {
         auto provider = std::make_unique<FileProvider>();
         for (std::size_t i = 0; i < count; ++i) {
             set_option(*provider, options[i].name, options[i].value);
@@ -150,14 +143,14 @@ const Entry& find_entry(const FileProvider& provider, const std::vector<Entry>& 
                         const std::string& name) {
     const auto found = std::ranges::find_if(entries, [&](const Entry& entry) { return entry.name == name; });
     if (found == entries.end()) {
-        throw FileError(SDKSIGN_E_NOT_FOUND, provider.path + " has no " + name);
+        throw StatusError(SDKSIGN_E_NOT_FOUND, provider.path + " has no " + name);
     }
     const std::string where = provider.path + " line " + std::to_string(found->line) + ": " + name;
     if (!found->is_text) {
-        throw FileError(SDKSIGN_E_INVALID, where + " is not a string");
+        throw StatusError(SDKSIGN_E_INVALID, where + " is not a string");
     }
     if (found->value.empty()) {
-        throw FileError(SDKSIGN_E_INVALID, where + " is empty");
+        throw StatusError(SDKSIGN_E_INVALID, where + " is empty");
     }
     return *found;
 }
@@ -165,7 +158,7 @@ const Entry& find_entry(const FileProvider& provider, const std::vector<Entry>& 
 int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, void* sink,
           sdksign_put_credential put, std::uint32_t* refresh_after_s, char* err,
           std::size_t err_len) noexcept {
-    return guarded<FileError>(err, err_len, [&] {
+    return guarded(err, err_len, [&] {
         auto& provider = *static_cast<FileProvider*>(state);
         const std::string which = credential;
         const Names* names = which == "meeting" ? &provider.meeting
@@ -177,29 +170,22 @@ int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, vo
         }
         // Asked for even when this fetch fails, so a file being fixed is picked up as soon as it is.
         *refresh_after_s = provider.refresh_seconds;
-        FileContents contents = read_secret_file(provider.path, provider.permissions);
-        if (contents.readable_by_others &&
-            (contents.info.st_dev != provider.warned_device ||
-             contents.info.st_ino != provider.warned_inode)) {
-            provider.warned_device = contents.info.st_dev;
-            provider.warned_inode = contents.info.st_ino;
-            warn(provider.path +
-                 " can be read by group or others; run chmod 600 on it (or set "
-                 "permissions=strict to refuse such a file, permissions=ignore to allow it)");
-        }
+        FileContents contents = read_secret_file({provider.path, {}, provider.permissions, true});
+        provider.warnings.note(provider.path, contents,
+                               " (or set permissions=strict to refuse such a file, permissions=ignore to "
+                               "allow it)");
         if (contents.bytes.empty()) {
-            throw FileError(SDKSIGN_E_UNAVAILABLE, provider.path + " is empty (still being written?)");
+            throw StatusError(SDKSIGN_E_UNAVAILABLE, provider.path + " is empty (still being written?)");
         }
         std::vector<Entry> entries;
         try {
-            entries = provider.format == Format::json
-                ? parse_json_credentials(contents.bytes)
-                : parse_dotenv(std::string_view(contents.bytes.data(), contents.bytes.size()));
+            entries = provider.format == Format::json ? parse_json_credentials(contents.bytes)
+                                                      : parse_dotenv(contents.bytes.view());
         } catch (const ParseError& e) {
             // Unavailable, not invalid: a half-written file looks just like this, and the host keeps the
             // last good credential until the file is whole again.
-            throw FileError(SDKSIGN_E_UNAVAILABLE,
-                            provider.path + " line " + std::to_string(e.line()) + ": " + e.what());
+            throw StatusError(SDKSIGN_E_UNAVAILABLE,
+                              provider.path + " line " + std::to_string(e.line()) + ": " + e.what());
         }
         const Entry& key = find_entry(provider, entries, names->key);
         const Entry& secret = find_entry(provider, entries, names->secret);
@@ -210,23 +196,10 @@ int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, vo
     });
 }
 
-void destroy(void* state) noexcept {
-    delete static_cast<FileProvider*>(state);
-}
-
-constexpr sdksign_provider table = {
-    SDKSIGN_PROVIDER_ABI,
-    sizeof(sdksign_provider),
-    "file",
-    "reads the SDK key and secret from a dotenv (.env) or JSON file, re-read when it changes",
-    &option_docs[0],
-    create,
-    fetch,
-    destroy,
-};
+constexpr sdksign_provider table = sdksign::plugin::provider_table<FileProvider>(
+    "file", "reads the SDK key and secret from a dotenv (.env) or JSON file, re-read when it changes",
+    &option_docs[0], create, fetch);
 
 } // namespace
 
-extern "C" SDKSIGN_EXPORT const sdksign_provider* sdksign_provider_v1() {
-    return &table;
-}
+SDKSIGN_EXPORT_PROVIDER(table)

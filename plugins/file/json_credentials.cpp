@@ -12,7 +12,7 @@ namespace {
 
 /// Where the text's line breaks are, taken before the in-place parse rewrites it: a decoded "\n" escape
 /// becomes a line break there, which would put an error on a line further down than the file has.
-std::vector<std::size_t> line_breaks(const WipedBuffer& text) {
+std::vector<std::size_t> line_breaks(std::string_view text) {
     std::vector<std::size_t> breaks;
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '\n') {
@@ -30,15 +30,12 @@ std::size_t line_of(const std::vector<std::size_t>& breaks, std::size_t offset) 
 } // namespace
 
 std::vector<Entry> parse_json_credentials(WipedBuffer& text) {
-    if (text.empty() || text.back() != '\0') {
-        text.push_back('\0');
-    }
-    const std::vector<std::size_t> breaks = line_breaks(text);
+    const std::vector<std::size_t> breaks = line_breaks(text.view());
     // In situ: strings are decoded inside `text`, which is wiped, instead of into the document's own pool.
     // Iterative: a file nested deeper than the stack allows (it may have 1 MiB of '[') is an error, not a
     // crash of the host process.
     rapidjson::Document document;
-    document.ParseInsitu<rapidjson::kParseIterativeFlag>(text.data());
+    document.ParseInsitu<rapidjson::kParseIterativeFlag>(text.c_str());
     if (document.HasParseError()) {
         throw ParseError(line_of(breaks, document.GetErrorOffset()),
                          std::string("not valid JSON: ") +
@@ -58,7 +55,7 @@ std::vector<Entry> parse_json_credentials(WipedBuffer& text) {
         }
         const char* value = member.value.GetString();
         entries.push_back(
-            {std::move(name), WipedBuffer(value, value + member.value.GetStringLength()), 1, true});
+            {std::move(name), WipedBuffer(std::string_view(value, member.value.GetStringLength())), 1, true});
     }
     return entries;
 }

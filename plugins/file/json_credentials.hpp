@@ -7,8 +7,8 @@
 
 namespace sdksign::file_provider {
 
-/// Parses the file's bytes in place (so decoded strings stay in wiped memory); `text` must end with a NUL
-/// that is not part of the content. Throws ParseError naming the line of the first error.
+/// Parses the file's bytes in place (so decoded strings stay in wiped memory). Throws ParseError naming the
+/// line of the first error.
 std::vector<Entry> parse_json_credentials(WipedBuffer& text);
 
 } // namespace sdksign::file_provider

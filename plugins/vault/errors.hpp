@@ -1,20 +1,17 @@
 #pragma once
-// The one exception type inside the provider: a message safe to show (never a secret or token) and the
-// sdksign_status the C entry points return for it.
-#include <sdksign/provider.h>
+// The provider's names for what plugins/common shares: its one exception type (a message safe to show,
+// never a secret or token, and the sdksign_status the C entry points return for it) and its wiped memory.
+#include "status_error.hpp"
+#include "text.hpp"
+#include "wiped_buffer.hpp"
 
-#include <stdexcept>
-#include <string>
+#include <sdksign/provider.h>
 
 namespace sdksign::vault {
 
-class VaultError : public std::runtime_error {
-public:
-    VaultError(int status, const std::string& message) : std::runtime_error(message), status_(status) { }
-    [[nodiscard]] int status() const noexcept { return status_; }
-
-private:
-    int status_;
-};
+using VaultError = plugin::StatusError;
+using plugin::trimmed;
+using plugin::wipe;
+using plugin::WipedBuffer;
 
 } // namespace sdksign::vault

@@ -1,8 +1,8 @@
 #pragma once
 // One HTTP exchange with libcurl: no redirects followed, no retries (vault_client does both), TLS as
 // configured. The connection is kept between calls. Everything received lands in wiped memory.
+#include "errors.hpp"
 #include "settings.hpp"
-#include "wiped_buffer.hpp"
 
 #include <chrono>
 #include <memory>

@@ -1,10 +1,10 @@
 #pragma once
 // Reading one secret from a KV engine (version 1 or 2) and telling Vault's answers apart: not found,
 // deleted or destroyed, a v1 path on a v2 mount, permission denied, invalid token, sealed.
+#include "errors.hpp"
 #include "settings.hpp"
 #include "token_source.hpp"
 #include "vault_client.hpp"
-#include "wiped_buffer.hpp"
 
 #include <chrono>
 #include <optional>

@@ -1,7 +1,6 @@
 #include "settings.hpp"
 
 #include "errors.hpp"
-#include "wiped_buffer.hpp"
 
 #include <array>
 #include <cctype>
@@ -51,15 +50,6 @@ constexpr sdksign_option_doc docs[] = {
      "1000"},
     {nullptr, nullptr, nullptr},
 };
-
-std::string trimmed(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    const auto last = text.find_last_not_of(" \t\r\n");
-    return std::string(text.substr(first, last - first + 1));
-}
 
 /// One configurable value: its option name and the environment variable it falls back to, if any.
 struct Source {
@@ -122,7 +112,7 @@ public:
         std::string origin;
         std::string value;
         if (get(source, value, origin)) {
-            if (!parse(trimmed(value))) {
+            if (!parse(std::string(trimmed(value)))) {
                 throw VaultError(SDKSIGN_E_CONFIG, origin + ": '" + value + "' is not " + expected);
             }
         }

@@ -1,44 +1,25 @@
 #include "token_source.hpp"
 
 #include "errors.hpp"
+#include "json/json_text.hpp"
 #include "json_answer.hpp"
 
 #include <rapidjson/document.h>
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
 namespace sdksign::vault {
 
+using plugin::FileContents;
+using plugin::PermissionPolicy;
+using plugin::read_secret_file;
+using plugin::ReadableFileWarnings;
+
 namespace {
-
-struct FdCloser {
-    int fd;
-    explicit FdCloser(int descriptor) : fd(descriptor) { }
-    FdCloser(const FdCloser&) = delete;
-    FdCloser& operator=(const FdCloser&) = delete;
-    FdCloser(FdCloser&&) = delete;
-    FdCloser& operator=(FdCloser&&) = delete;
-    ~FdCloser() {
-        if (fd >= 0) {
-            ::close(fd);
-        }
-    }
-};
-
-std::string_view trimmed(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) {
-        return {};
-    }
-    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
 
 bool body_says(const Reply& reply, std::string_view words) {
     return reply.body.view().find(words) != std::string_view::npos;
@@ -46,42 +27,25 @@ bool body_says(const Reply& reply, std::string_view words) {
 
 } // namespace
 
-WipedBuffer read_secret_file(const std::string& path, const char* what) {
-    const FdCloser file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (file.fd < 0) {
-        const int error = errno;
-        throw VaultError(error == ENOENT ? SDKSIGN_E_UNAVAILABLE : SDKSIGN_E_DENIED,
-                         std::string("cannot open the ") + what + " file " + path + ": " +
-                             std::strerror(error));
+WipedBuffer read_login_file(const std::string& path, std::string_view description, PermissionPolicy policy,
+                            ReadableFileWarnings& warnings, struct stat* info) {
+    FileContents contents;
+    try {
+        contents = read_secret_file({path, description, policy, false});
+    } catch (const VaultError& e) {
+        // Vault Agent replaces its files by rename, so a missing one is a moment between two versions.
+        if (e.status() == SDKSIGN_E_NOT_FOUND) {
+            throw VaultError(SDKSIGN_E_UNAVAILABLE, e.what());
+        }
+        throw;
     }
-    WipedBuffer contents;
-    std::array<char, 4096> chunk{};
-    for (;;) {
-        const ssize_t got = ::read(file.fd, chunk.data(), chunk.size());
-        if (got < 0 && errno == EINTR) {
-            continue;
-        }
-        if (got < 0) {
-            const int error = errno;
-            wipe(chunk.data(), chunk.size());
-            throw VaultError(SDKSIGN_E_UNAVAILABLE,
-                             std::string("cannot read the ") + what + " file " + path + ": " +
-                                 std::strerror(error));
-        }
-        if (got == 0) {
-            break;
-        }
-        contents.append(chunk.data(), static_cast<std::size_t>(got));
-        if (contents.size() > 65536) {
-            wipe(chunk.data(), chunk.size());
-            throw VaultError(SDKSIGN_E_INVALID,
-                             std::string("the ") + what + " file " + path + " is too large");
-        }
-    }
-    wipe(chunk.data(), chunk.size());
-    WipedBuffer result(trimmed(contents.view()));
+    warnings.note(path, contents);
+    WipedBuffer result(trimmed(contents.bytes.view()));
     if (result.empty()) {
-        throw VaultError(SDKSIGN_E_INVALID, std::string("the ") + what + " file " + path + " is empty");
+        throw VaultError(SDKSIGN_E_INVALID, std::string(description) + " " + path + " is empty");
+    }
+    if (info != nullptr) {
+        *info = contents.info;
     }
     return result;
 }
@@ -213,8 +177,14 @@ bool TokenSource::reload_file(bool force) {
     if (!force && file_stamp_ && *file_stamp_ == stamp) {
         return false;
     }
-    WipedBuffer fresh = read_secret_file(settings_.token_file, "token");
-    file_stamp_ = stamp;
+    struct stat read_info { };
+    WipedBuffer fresh = read_login_file(settings_.token_file, "the token file", PermissionPolicy::warn,
+                                        warnings_, &read_info);
+    // The version actually read, which a rename may have replaced since the stat above.
+    file_stamp_ =
+        FileStamp{read_info.st_ino,
+                  static_cast<long long>(read_info.st_mtim.tv_sec) * 1000000000LL + read_info.st_mtim.tv_nsec,
+                  read_info.st_size};
     const bool changed = fresh.view() != token_.view();
     token_ = std::move(fresh);
     return changed;
@@ -227,24 +197,28 @@ void TokenSource::login(Clock::time_point deadline) {
         mount = settings_.approle_mount;
         const WipedBuffer role_id = settings_.role_id_file.empty()
             ? WipedBuffer(settings_.role_id)
-            : read_secret_file(settings_.role_id_file, "AppRole role id");
+            : read_login_file(settings_.role_id_file, "the AppRole role id file", PermissionPolicy::warn,
+                              warnings_);
         body.append("{\"role_id\":");
-        append_json_string(body, role_id.view());
+        json::append_json_string(body, role_id.view());
         if (!settings_.secret_id.empty() || !settings_.secret_id_file.empty()) {
             const WipedBuffer secret_id = settings_.secret_id_file.empty()
                 ? WipedBuffer(settings_.secret_id)
-                : read_secret_file(settings_.secret_id_file, "AppRole secret id");
+                : read_login_file(settings_.secret_id_file, "the AppRole secret id file",
+                                  PermissionPolicy::warn, warnings_);
             body.append(",\"secret_id\":");
-            append_json_string(body, secret_id.view());
+            json::append_json_string(body, secret_id.view());
         }
         body.append("}");
     } else {
         mount = settings_.kubernetes_mount;
-        const WipedBuffer jwt = read_secret_file(settings_.kubernetes_token_file, "service account token");
+        const WipedBuffer jwt =
+            read_login_file(settings_.kubernetes_token_file, "the service account token file",
+                            PermissionPolicy::ignore, warnings_);
         body.append("{\"role\":");
-        append_json_string(body, settings_.kubernetes_role);
+        json::append_json_string(body, settings_.kubernetes_role);
         body.append(",\"jwt\":");
-        append_json_string(body, jwt.view());
+        json::append_json_string(body, jwt.view());
         body.append("}");
     }
     const Reply reply = client_.call("POST", "auth/" + mount + "/login", {}, body.view(), deadline);

@@ -2,9 +2,10 @@
 // Where the Vault token comes from: given (option or VAULT_TOKEN), a token file (Vault Agent's sink), or a
 // login (AppRole, Kubernetes) renewed at about two thirds of its TTL and replaced by a fresh login once
 // renewal is capped by the max TTL or refused.
+#include "errors.hpp"
+#include "secret_file.hpp"
 #include "settings.hpp"
 #include "vault_client.hpp"
-#include "wiped_buffer.hpp"
 
 #include <sys/types.h>
 
@@ -59,6 +60,8 @@ private:
     const Settings& settings_;
     VaultClient& client_;
     WipedBuffer token_;
+    /// Group- or world-readable token, role id and secret id files are warned about once each.
+    plugin::ReadableFileWarnings warnings_{"vault"};
 
     struct FileStamp {
         ino_t inode = 0;
@@ -75,8 +78,12 @@ private:
     std::chrono::seconds ttl_{0};
 };
 
-/// A file's contents with surrounding whitespace removed. Throws VaultError naming the file, never
-/// quoting it.
-WipedBuffer read_secret_file(const std::string& path, const char* what);
+/// A token, role id or secret id file read under `policy` (plugins/common/secret_file.hpp), its contents
+/// with surrounding whitespace removed; `description` names it in messages ("the token file"). Also gives
+/// the version read in `info` when asked. Throws VaultError naming the file, never quoting it; a missing
+/// file is unavailable (Vault Agent renames new ones over it).
+WipedBuffer read_login_file(const std::string& path, std::string_view description,
+                            plugin::PermissionPolicy policy, plugin::ReadableFileWarnings& warnings,
+                            struct stat* info = nullptr);
 
 } // namespace sdksign::vault

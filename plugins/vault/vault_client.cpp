@@ -6,7 +6,6 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
-#include <array>
 #include <thread>
 #include <utility>
 
@@ -208,25 +207,6 @@ std::string error_text(std::string_view body) {
         text += "...";
     }
     return text;
-}
-
-void append_json_string(WipedBuffer& out, std::string_view text) {
-    static constexpr std::array<char, 16> hex = {'0', '1', '2', '3', '4', '5', '6', '7',
-                                                 '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
-    out.append("\"");
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            const std::array<char, 2> escaped = {'\\', c};
-            out.append(escaped.data(), escaped.size());
-        } else if (byte < 0x20) {
-            const std::array<char, 6> escaped = {'\\', 'u', '0', '0', hex[byte >> 4], hex[byte & 0xF]};
-            out.append(escaped.data(), escaped.size());
-        } else {
-            out.append(&c, 1);
-        }
-    }
-    out.append("\"");
 }
 
 } // namespace sdksign::vault

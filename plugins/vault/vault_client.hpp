@@ -2,9 +2,9 @@
 // Vault's HTTP API as the official Go client speaks it: /v1/ routes, the X-Vault-* headers, retries on 412,
 // 429, 5xx but 501 and transport errors (not TLS failures), Retry-After honoured, one redirect followed but
 // never from https to http, and the whole exchange bounded by the caller's deadline.
+#include "errors.hpp"
 #include "http_client.hpp"
 #include "settings.hpp"
-#include "wiped_buffer.hpp"
 
 #include <chrono>
 #include <random>
@@ -49,8 +49,5 @@ private:
 /// Vault's error messages from an `{"errors":[...]}` body, unwrapped from Go's multierror wording and
 /// joined with "; ", or "" when there are none. Vault's messages never contain the secrets it stores.
 std::string error_text(std::string_view body);
-
-/// Appends `text` to `out` as a JSON string literal, quotes included (for login bodies holding secrets).
-void append_json_string(WipedBuffer& out, std::string_view text);
 
 } // namespace sdksign::vault

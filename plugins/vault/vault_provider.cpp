@@ -67,7 +67,7 @@ private:
 
 int create(const sdksign_option* options, std::size_t count, void** state, char* err,
            std::size_t err_len) noexcept {
-    return guarded<VaultError>(err, err_len, [&] {
+    return guarded(err, err_len, [&] {
         auto provider = std::make_unique<VaultProvider>(options, count);
         *state = provider.release();
         return SDKSIGN_OK;
@@ -77,29 +77,15 @@ int create(const sdksign_option* options, std::size_t count, void** state, char*
 int fetch(void* state, const char* credential, std::uint32_t deadline_ms, void* sink,
           sdksign_put_credential put, std::uint32_t* refresh_after_s, char* err,
           std::size_t err_len) noexcept {
-    return guarded<VaultError>(err, err_len, [&] {
+    return guarded(err, err_len, [&] {
         *refresh_after_s = static_cast<VaultProvider*>(state)->fetch(credential, deadline_ms, sink, put);
         return SDKSIGN_OK;
     });
 }
 
-void destroy(void* state) noexcept {
-    delete static_cast<VaultProvider*>(state);
-}
-
-const sdksign_provider table = {
-    SDKSIGN_PROVIDER_ABI,
-    sizeof(sdksign_provider),
-    "vault",
-    "reads the SDK key and secret from a HashiCorp Vault KV secret",
-    option_docs(),
-    create,
-    fetch,
-    destroy,
-};
+const sdksign_provider table = sdksign::plugin::provider_table<VaultProvider>(
+    "vault", "reads the SDK key and secret from a HashiCorp Vault KV secret", option_docs(), create, fetch);
 
 } // namespace
 
-extern "C" SDKSIGN_EXPORT const sdksign_provider* sdksign_provider_v1() {
-    return &table;
-}
+SDKSIGN_EXPORT_PROVIDER(table)

@@ -157,7 +157,7 @@ void check_dotenv(std::string_view text) {
 }
 
 void check_json(std::string_view text) {
-    WipedBuffer bytes(text.begin(), text.end());
+    WipedBuffer bytes(text);
     std::vector<Entry> entries;
     try {
         entries = sdksign::file_provider::parse_json_credentials(bytes);

@@ -3,6 +3,7 @@
 // redirects, deadlines, token files, AppRole and Kubernetes logins with renewal, the VAULT_* environment,
 // and TLS (CA, server name, client certificates).
 #define BOOST_TEST_MODULE sdksign vault provider tests
+#include "captured_stderr.hpp"
 #include "credentials/provider_plugin.hpp"
 #include "errors.hpp"
 #include "plugin_paths.hpp"
@@ -28,8 +29,9 @@ using sdksign::ConfigError;
 using sdksign::CredentialError;
 using sdksign::credentials::Provider;
 using sdksign::credentials::ProviderLibrary;
-using sdksign::test::ScopedVariable;
 using sdksign::credentials::ProviderOption;
+using sdksign::test::CapturedStderr;
+using sdksign::test::ScopedVariable;
 using sdksign::test::VaultTestServer;
 using Options = std::vector<ProviderOption>;
 using namespace std::chrono_literals;
@@ -84,9 +86,14 @@ bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
 
+/// Owner-only, as a token file should be (the provider warns about one group or others can read).
 void write_file(const std::filesystem::path& path, const std::string& contents) {
-    std::ofstream out(path, std::ios::trunc);
-    out << contents;
+    {
+        std::ofstream out(path, std::ios::trunc);
+        out << contents;
+    }
+    std::filesystem::permissions(path,
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 /// Writes through a temporary name and renames over the path, as Vault Agent does.
@@ -562,6 +569,70 @@ BOOST_AUTO_TEST_CASE(a_missing_token_file_is_unavailable_until_it_appears) {
     BOOST_TEST(contains(failure.message, file.string()));
     replace_file(file, "root");
     BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+}
+
+BOOST_AUTO_TEST_CASE(token_role_id_and_secret_id_files_get_the_file_providers_permission_rules) {
+    seed(server, "modes/meeting", default_pair());
+    const auto role = server.control("approle", R"({"role_name":"modes","token_ttl":600})");
+    const std::string role_id = VaultTestServer::field(role, "role_id");
+    const std::string secret_id = VaultTestServer::field(role, "secret_id");
+    struct Row {
+        const char* option;
+        mode_t mode;
+        int status;
+        bool warns;
+    };
+    const std::vector<Row> rows = {
+        {"token-file", 0600, SDKSIGN_OK, false},
+        {"token-file", 0640, SDKSIGN_OK, true},
+        {"token-file", 0604, SDKSIGN_OK, true},
+        {"token-file", 0620, SDKSIGN_E_DENIED, false},
+        {"token-file", 0602, SDKSIGN_E_DENIED, false},
+        {"role-id-file", 0600, SDKSIGN_OK, false},
+        {"role-id-file", 0644, SDKSIGN_OK, true},
+        {"role-id-file", 0660, SDKSIGN_E_DENIED, false},
+        {"secret-id-file", 0400, SDKSIGN_OK, false},
+        {"secret-id-file", 0640, SDKSIGN_OK, true},
+        {"secret-id-file", 0622, SDKSIGN_E_DENIED, false},
+    };
+    int number = 0;
+    for (const auto& row : rows) {
+        BOOST_TEST_CONTEXT(row.option << " mode " << std::oct << row.mode) {
+            const std::string option = row.option;
+            const auto file = server.dir() / ("mode-" + std::to_string(++number));
+            const auto other = server.dir() / ("mode-other-" + std::to_string(number));
+            Options extra = {{"token", ""}, {row.option, file.string()}};
+            std::string contents = "root";
+            if (option != "token-file") {
+                contents = option == "role-id-file" ? role_id : secret_id;
+                write_file(other, option == "role-id-file" ? secret_id : role_id);
+                extra.push_back({"auth", "approle"});
+                extra.push_back(
+                    {option == "role-id-file" ? "secret-id-file" : "role-id-file", other.string()});
+            }
+            write_file(file, contents + "\n");
+            BOOST_REQUIRE(::chmod(file.c_str(), row.mode) == 0);
+            Provider provider(library(), options("modes/meeting", extra));
+            CapturedStderr captured;
+            const auto failure = failure_of(provider);
+            const auto again = failure_of(provider);
+            const auto warnings = captured.lines();
+            BOOST_TEST(failure.status == row.status, failure.message);
+            BOOST_TEST(again.status == row.status, again.message);
+            if (row.status != SDKSIGN_OK) {
+                BOOST_TEST(contains(failure.message, file.string() + " is writable by group or others"),
+                           failure.message);
+                BOOST_TEST(!contains(failure.message, contents), "the message never quotes the file");
+            }
+            // Once per file, not once per read.
+            BOOST_TEST(warnings.size() == (row.warns ? 1U : 0U));
+            for (const auto& line : warnings) {
+                BOOST_TEST(contains(line, "warn vault: " + file.string() + " can be read by group or others"),
+                           line);
+                BOOST_TEST(!contains(line, contents));
+            }
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(logs_in_with_approle_from_options_and_files) {
