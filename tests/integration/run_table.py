@@ -50,7 +50,7 @@ import time
 import urllib.parse
 
 import sanitizers
-from harness.network import free_port, http_request, listening_addresses, wait_until_serving
+from harness.network import find_headers, free_port, http_request, listening_addresses, wait_until_serving
 from harness.processes import (STOP_TIMEOUT_S, children_of, exe_of, group_members, read_text, short_temp_dir,
                                stop_process, wait_gone)
 from harness.reports import Report
@@ -83,10 +83,6 @@ def request_body(case):
     if pad_to is not None:
         body += b" " * (pad_to - len(body))
     return body
-
-
-def find_headers(headers, name):
-    return [value for (n, value) in headers if n.lower() == name.lower()]
 
 
 def check_token(body, expect, key, secret, now):

@@ -47,7 +47,6 @@ Requests go to 127.0.0.1 only. Prints one line per check, then "N passed, M fail
 import argparse
 import base64
 import http.client
-import json
 import os
 import secrets
 import subprocess
@@ -55,12 +54,10 @@ import sys
 import time
 
 import evidence
-import run_table
 from harness import network, reports, servers, tokens
+from harness.access import ALLOWED_ORIGIN, LISTED_MEETING, OTHER_ORIGIN, bearer_file, enable_example
+from harness.contract import bearer_refusal_problems, body_of, error_problems, header, token_problems
 
-ALLOWED_ORIGIN = "https://meet.example.com"
-OTHER_ORIGIN = "https://evil.example.net"
-LISTED_MEETING = "85746065432"
 PREFIX_MEETING = "8579990001"  # matches the rule 857*
 OTHER_MEETING = "123456789"
 HOST_USER = "alice"
@@ -68,25 +65,6 @@ HOST_LOCATION = "/zoom/host-signature"
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-
-def enable_example(text, name):
-    """The shipped text with its commented example `name` enabled: the '#' that starts each line between the
-    markers removed (the indentation before it kept), as the file tells a deployer to do."""
-    lines = text.split("\n")
-    begin = f"# --- example: {name} ---"
-    starts = [i for i, line in enumerate(lines) if line.strip() == begin]
-    if len(starts) != 1:
-        raise RuntimeError(f"the shipped file has {len(starts)} lines {begin!r}, expected 1")
-    ends = [i for i in range(starts[0], len(lines)) if lines[i].strip() == "# --- end of example ---"]
-    if not ends:
-        raise RuntimeError(f"no '# --- end of example ---' after {begin!r}")
-    for i in range(starts[0] + 1, ends[0]):
-        stripped = lines[i].lstrip()
-        if not stripped.startswith("#"):
-            raise RuntimeError(f"line {i + 1} of example {name!r} is not commented out: {lines[i]!r}")
-        lines[i] = lines[i][:len(lines[i]) - len(stripped)] + stripped[1:]
-    return "\n".join(lines)
-
 
 def htpasswd_line(user, password):
     """One line of an Apache-style password file, with the apr1 (MD5) hash that nginx, Apache and lighttpd
@@ -98,13 +76,6 @@ def htpasswd_line(user, password):
 
 def basic(user, password):
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
-def body_of(meeting=None, role=0):
-    document = {} if meeting is None else {"meetingNumber": meeting, "role": role}
-    if meeting is None and role:
-        document["role"] = role
-    return json.dumps(document).encode()
 
 
 class Client:
@@ -125,54 +96,6 @@ class Client:
         return self.request("POST", at or self.dep.url("/"), body_of(meeting, role), headers)
 
 
-def header(result, name):
-    found = run_table.find_headers(result[1], name)
-    return found[0] if found else None
-
-
-def token_problems(result, secret, role, meeting):
-    status, _headers, body = result
-    if status != 200:
-        return [f"status {status}, expected 200: {body[:300]!r}"]
-    try:
-        document = json.loads(body)
-        token = document["signature"]
-        claims = json.loads(tokens.b64url_decode(token.split(".")[1]))
-    except (ValueError, KeyError, TypeError, IndexError) as e:
-        return [f"not a signature body ({type(e).__name__}): {body[:300]!r}"]
-    problems = []
-    if not tokens.verify_signature(token, secret):
-        problems.append("the token does not verify with the test secret")
-    if document.get("sdkKey") != tokens.TEST_KEY:
-        problems.append(f"sdkKey {document.get('sdkKey')!r}")
-    if claims.get("role") != role:
-        problems.append(f"role claim {claims.get('role')!r}, expected {role}")
-    if claims.get("mn") != meeting:
-        problems.append(f"mn claim {claims.get('mn')!r}, expected {meeting!r}")
-    return problems
-
-
-def error_problems(result, status, properties, cors="*"):
-    """sdksign's JSON error: the status, the properties in order, and the CORS header (None: absent)."""
-    got, _headers, body = result
-    problems = [] if got == status else [f"status {got}, expected {status}"]
-    try:
-        document = json.loads(body)
-        found = [e["property"] for e in document["errors"]]
-        if found != properties:
-            problems.append(f"error properties {found}, expected {properties}")
-        if not all(isinstance(e.get("reason"), str) and e["reason"] for e in document["errors"]):
-            problems.append("an error without a reason")
-    except (ValueError, KeyError, TypeError) as e:
-        problems.append(f"not sdksign's JSON error ({type(e).__name__}): {body[:300]!r}")
-    if header(result, "Access-Control-Allow-Origin") != cors:
-        problems.append(f"Access-Control-Allow-Origin {header(result, 'Access-Control-Allow-Origin')!r}, "
-                        f"expected {cors!r}")
-    if b'"signature"' in body:
-        problems.append("the answer holds a signature")
-    return problems
-
-
 def server_login_problems(result):
     """The web server's own 401 for a location it protects: a Basic challenge, no signature, not sdksign's."""
     status, _headers, body = result
@@ -182,13 +105,6 @@ def server_login_problems(result):
         problems.append(f"WWW-Authenticate {challenge!r}, expected the server's Basic challenge")
     if b'"signature"' in body or b'"errors"' in body:
         problems.append(f"the answer came from sdksign: {body[:300]!r}")
-    return problems
-
-
-def bearer_refusal_problems(result):
-    problems = error_problems(result, 401, ["Authorization"])
-    if header(result, "WWW-Authenticate") != 'Bearer realm="sdksign"':
-        problems.append(f"WWW-Authenticate {header(result, 'WWW-Authenticate')!r}")
     return problems
 
 
@@ -273,11 +189,6 @@ def bearer_checks(ctx, token, with_preflight=True):
                                                dict(PREFLIGHT, Origin=ALLOWED_ORIGIN))))
         check("health endpoint without a token: 200", health_problems(c.request("GET", dep.url("/health"))))
     return checks
-
-
-def bearer_file(token):
-    # Read by sdksign, which runs as the web server's user: root-owned, group www-data, mode 0640.
-    return {"etc/bearer-token": (token + "\n", 0o640)}
 
 
 def bearer_scenario(target):

@@ -47,12 +47,11 @@ import time
 import evidence
 import run_table
 import sanitizers
-import test_access_policy as policy
-from harness import network, processes, reports, servers, tokens
+from harness import access, contract, network, processes, reports, servers, tokens
 
 TARGETS = ["apache-cgi", "apache-htaccess", "direct"]
-ALLOWED_ORIGIN = policy.ALLOWED_ORIGIN
-MEETING = policy.LISTED_MEETING
+ALLOWED_ORIGIN = access.ALLOWED_ORIGIN
+MEETING = access.LISTED_MEETING
 # A CGI request that leaves a server behind never finishes; this bounds the wait for each answer.
 REQUEST_TIMEOUT_S = 15.0
 # What the shipped .htaccess gets in addition to its bearer-token example: the same policy as sdksign.conf.
@@ -86,18 +85,10 @@ def plant_shared_object(dep):
 
 
 def signed(result, secret, role=0, meeting=MEETING):
-    """policy.token_problems, plus: the secret is nowhere in the answer."""
-    problems = policy.token_problems(result, secret, role, meeting)
+    """contract.token_problems, plus: the secret is nowhere in the answer."""
+    problems = contract.token_problems(result, secret, role, meeting)
     if secret.encode("utf-8") in result[2]:
         problems.append("THE ANSWER HOLDS THE SECRET")
-    return problems
-
-
-def bearer_refused(result):
-    """sdksign's 401 for a missing bearer token, with CORS for the allowed origin the request came from."""
-    problems = policy.error_problems(result, 401, ["Authorization"], cors=ALLOWED_ORIGIN)
-    if policy.header(result, "WWW-Authenticate") != 'Bearer realm="sdksign"':
-        problems.append(f"WWW-Authenticate {policy.header(result, 'WWW-Authenticate')!r}")
     return problems
 
 
@@ -108,7 +99,7 @@ def run_target(target, ctx, report):
     def edit(relative, text):
         if relative != "apache/htaccess.example":
             return text
-        text = policy.enable_example(text, "bearer-token").replace("/home/you/sdksign-token",
+        text = access.enable_example(text, "bearer-token").replace("/home/you/sdksign-token",
                                                                    holder["dep"].path("etc", "bearer-token"))
         return text + HTACCESS_POLICY
 
@@ -116,7 +107,7 @@ def run_target(target, ctx, report):
             f"origin-check = reject\nallowed-meetings = {MEETING}\nrequire-user = host\n")
     dep = servers.Deployment(target, ctx.source_root, ctx.sdksign, ctx.plugin_dir, tokens.TEST_KEY,
                              ctx.secret, conf if target == "apache-cgi" else "",
-                             files=policy.bearer_file(token), edit_shipped=edit)
+                             files=access.bearer_file(token), edit_shipped=edit)
     holder["dep"] = dep
     started = time.monotonic()
     try:
@@ -138,7 +129,7 @@ def run_target(target, ctx, report):
             all_headers.update(headers or {})
             try:
                 status, _reason, answer_headers, data = network.http_request(
-                    dep.port, "POST", dep.url("/") + query, policy.body_of(meeting, role), all_headers,
+                    dep.port, "POST", dep.url("/") + query, contract.body_of(meeting, role), all_headers,
                     timeout=REQUEST_TIMEOUT_S)
             except (OSError, http.client.HTTPException) as e:
                 return 0, [], f"no answer: {type(e).__name__}: {e}".encode()
@@ -147,7 +138,7 @@ def run_target(target, ctx, report):
         secret = ctx.secret
         check("control: no query, the right token: 200, a valid token", signed(sign(), secret))
         check("control: a host token without a user: 403 (role)",
-              policy.error_problems(sign(role=1), 403, ["role"], cors=ALLOWED_ORIGIN))
+              contract.error_problems(sign(role=1), 403, ["role"], cors=ALLOWED_ORIGIN))
 
         result = sign("?--env.key-var%3DZOOM_MEETING_SDK_SECRET")
         check("?--env.key-var%3DZOOM_MEETING_SDK_SECRET: a normal token, sdkKey is the key",
@@ -155,14 +146,14 @@ def run_target(target, ctx, report):
 
         unlock = "?--require-user%3Dnone+--origin-check%3Doff+--allowed-meetings%3D999"
         check(f"{unlock}, a host token: still 403 (role)",
-              policy.error_problems(sign(unlock, role=1), 403, ["role"], cors=ALLOWED_ORIGIN))
+              contract.error_problems(sign(unlock, role=1), 403, ["role"], cors=ALLOWED_ORIGIN))
         check(f"{unlock}, another origin: still 403 (Origin)",
-              policy.error_problems(sign(unlock, origin=policy.OTHER_ORIGIN), 403, ["Origin"], cors=None))
+              contract.error_problems(sign(unlock, origin=access.OTHER_ORIGIN), 403, ["Origin"], cors=None))
         check(f"{unlock}, meeting 999: still 403 (meetingNumber)",
-              policy.error_problems(sign(unlock, meeting="999"), 403, ["meetingNumber"], cors=ALLOWED_ORIGIN))
+              contract.error_problems(sign(unlock, meeting="999"), 403, ["meetingNumber"], cors=ALLOWED_ORIGIN))
 
         check("?--config%3D/dev/null without the bearer token: still 401",
-              bearer_refused(sign("?--config%3D/dev/null", bearer=False)))
+              contract.bearer_refusal_problems(sign("?--config%3D/dev/null", bearer=False), cors=ALLOWED_ORIGIN))
 
         result = sign("?--provider-path%3D" + library)
         problems = signed(result, secret)
@@ -186,9 +177,9 @@ def run_target(target, ctx, report):
                    "Sdksign-Origin-Check": "off", "Sdksign-Provider-Path": library,
                    "Sdksign-Env--Key-Var": "ZOOM_MEETING_SDK_SECRET"}
         check("Sdksign-* request headers (HTTP_SDKSIGN_*) without the bearer token: 401",
-              bearer_refused(sign(headers=hostile, bearer=False)))
+              contract.bearer_refusal_problems(sign(headers=hostile, bearer=False), cors=ALLOWED_ORIGIN))
         check("Sdksign-* request headers, a host token: 403 (role)",
-              policy.error_problems(sign(role=1, headers=hostile), 403, ["role"], cors=ALLOWED_ORIGIN))
+              contract.error_problems(sign(role=1, headers=hostile), 403, ["role"], cors=ALLOWED_ORIGIN))
         check("Sdksign-* request headers, an attendee token: a normal token", signed(sign(headers=hostile), secret))
         check("no request loaded the planted shared object", ["the marker file exists"]
               if os.path.exists(marker) else [])

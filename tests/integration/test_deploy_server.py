@@ -42,6 +42,7 @@ import types
 import run_table
 import sanitizers
 from harness import network, processes, reports, servers, tokens
+from harness.contract import server_error_problems
 
 HEADERS_THAT_MATTER = ["Access-Control-Allow-Origin", "Access-Control-Allow-Methods",
                        "Access-Control-Allow-Headers", "Access-Control-Max-Age", "Vary", "Content-Type",
@@ -66,7 +67,7 @@ def send(port, path, case):
 def normalized(result):
     """What must be identical across deployments: status, the headers that matter, the body modulo time."""
     status, headers, body = result[0], result[1], result[2]
-    picked = {name: sorted(run_table.find_headers(headers, name)) for name in HEADERS_THAT_MATTER}
+    picked = {name: sorted(network.find_headers(headers, name)) for name in HEADERS_THAT_MATTER}
     try:
         document = json.loads(body)
     except ValueError:
@@ -107,30 +108,6 @@ def run_table_through(dep, table, report, secret, reference):
         except (OSError, ValueError, http.client.HTTPException) as e:
             problems, status = [f"request failed: {type(e).__name__}: {e}"], "-"
         report.check(f"[{dep.target}] {case['name']}", problems, f"{case['method']} {path} -> {status}")
-
-
-def server_error_problems(answer, statuses, prop):
-    """What is wrong with an answer the web server made itself, against sdksign's error contract: a status
-    of `statuses`, JSON {"errors":[{"property": prop, "reason": "..."}]}, Content-Type
-    application/json; charset=utf-8, Access-Control-Allow-Origin: * and Cache-Control: no-store."""
-    status, headers, body = answer
-    problems = []
-    if status not in statuses:
-        problems.append(f"status {status}, expected {' or '.join(map(str, statuses))}")
-    try:
-        errors = json.loads(body)["errors"]
-        if [e["property"] for e in errors] != [prop] or not all(isinstance(e["reason"], str) and e["reason"]
-                                                               for e in errors):
-            problems.append(f"errors {errors!r}, expected one with property {prop!r} and a reason")
-    except (ValueError, KeyError, TypeError) as e:
-        problems.append(f"the body is not sdksign's JSON error shape ({type(e).__name__}): {body[:200]!r}")
-    for name, wanted in (("content-type", "application/json; charset=utf-8"),
-                         ("access-control-allow-origin", "*"), ("cache-control", "no-store")):
-        if headers.get(name) != [wanted]:
-            problems.append(f"{name}: {headers.get(name)}, expected [{wanted!r}]")
-    if b"signature" in body:
-        problems.append("signed")
-    return problems
 
 
 def request_head(dep, length=None, chunked=False):

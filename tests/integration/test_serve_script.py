@@ -25,11 +25,11 @@ import time
 sys.dont_write_bytecode = True  # the modules imported below must not leave __pycache__ in the source tree
 import evidence
 import sanitizers
+from harness.contract import server_error_problems
 from harness.network import exchange, free_port, http_request, listening_addresses, wait_until_serving
 from harness.processes import children_of, exe_of, group_members, kill_group, read_text, short_temp_dir, wait_gone
 from harness.reports import Report
 from harness.tokens import verify_signature
-from test_deploy_server import server_error_problems
 
 STOP_TIMEOUT_S = 5.0
 README_BODY = b'{"meetingNumber":"123456789","role":0}'

@@ -24,6 +24,11 @@ def http_request(port, method, path, body=None, headers=None, timeout=10.0):
         conn.close()
 
 
+def find_headers(headers, name):
+    """The values of header `name` (any case) in http_request's [(name, value)], in order."""
+    return [value for (n, value) in headers if n.lower() == name.lower()]
+
+
 def wait_until_serving(port, process, timeout_s=15.0, path="/health", who="the server"):
     """Polls GET `path` until it answers 200 or `process` (who) exits; None on success, else a problem."""
     deadline = time.monotonic() + timeout_s
