@@ -6,7 +6,6 @@
 #include "build_config.hpp"
 #include "cli/commands.hpp"
 #include "config/options.hpp"
-#include "credentials/process_hardening.hpp"
 #include "credentials/provider_plugin.hpp"
 #include "credentials/refresher.hpp"
 #include "credentials/store.hpp"
@@ -16,9 +15,8 @@
 #include "gateway/listen_socket.hpp"
 #include "gateway/start_mode.hpp"
 #include "log/log.hpp"
+#include "process/hardening.hpp"
 #include "signing/token_signer.hpp"
-
-#include <fcgiapp.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -126,13 +124,10 @@ int serve(const config::Options& options, credentials::Store& store, credentials
     gateway::block_stop_signals();
     // CGI answers one request with the credential fetched at start-up; a FastCGI process lives on, so a
     // thread of its own keeps the credential fresh (requests never wait on the source).
-    credentials::Refresher refresher(store,
-                                     [&provider](std::string_view name, std::chrono::milliseconds deadline) {
-                                         return provider.fetch(name, deadline);
-                                     });
+    credentials::Refresher refresher(store, provider.fetcher());
     const int code = gateway::serve_fastcgi(settings, make_handler);
-    if (!refresher.stop(refresher_stop_grace)) {
-        // A fetch is still running inside the provider: destroying it now would pull its state away.
+    if (refresher.stop(refresher_stop_grace) == credentials::Refresher::Stop::fetch_running) {
+        // Destroying the refresher would wait for that fetch (up to its deadline); exiting destroys nothing.
         log::warn("main", "a credential refresh is still running; exiting without waiting for it");
         std::_Exit(code);
     }
@@ -171,13 +166,8 @@ int run(int argc, char** argv) {
                     "request and never listens; set it only for `sdksign --listen` services");
     }
     // Before any credential is read, so no secret is ever in a dumpable process.
-    credentials::harden_process(options.core_dumps ? credentials::CoreDumps::on
-                                                   : credentials::CoreDumps::off);
+    process::harden_process(options.core_dumps ? process::CoreDumps::on : process::CoreDumps::off);
     const bool serving = options.command == config::Command::serve;
-    if (serving && FCGX_Init() != 0) {
-        log::error("main", "cannot initialise libfcgi");
-        return 1;
-    }
     if (serving && !options.listen && start_mode == gateway::StartMode::command_line) {
         log::error("main",
                    "not started by a web server: standard input is not a FastCGI socket and "
@@ -214,7 +204,7 @@ int run(int argc, char** argv) {
         return cli::run_check(*loaded.provider, options.fetch_timeout, std::cout);
     }
     try {
-        store.refresh(*loaded.provider, credentials::meeting_credential);
+        store.refresh(loaded.provider->fetcher(), credentials::meeting_credential);
     } catch (const CredentialError& e) {
         // Already logged by the store, once. A FastCGI process manager restarting us is better than a process
         // that serves 503s forever; a CGI request is answered by the router with an empty store: 503 JSON.

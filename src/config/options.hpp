@@ -58,7 +58,7 @@ struct Options {
     std::chrono::milliseconds refresh_interval{0};
     /// How long the last good credential is served while refreshes fail.
     std::chrono::seconds stale_after{300};
-    /// False: no core file and a non-dumpable process (see credentials/process_hardening.hpp).
+    /// False: no core file and a non-dumpable process (see process/hardening.hpp).
     bool core_dumps = false;
     /// Checked against the provider's documented options once it is loaded.
     SectionOptions section_options;

@@ -162,6 +162,17 @@ Provider::~Provider() {
     library_->table().destroy(state_);
 }
 
+FetchFunction Provider::fetcher() {
+    return
+        [this](std::string_view name, std::chrono::milliseconds deadline) { return fetch(name, deadline); };
+}
+
+FetchFunction Provider::fetcher(std::chrono::milliseconds deadline) {
+    return [this, deadline](std::string_view name, std::chrono::milliseconds /*the caller's*/) {
+        return fetch(name, deadline);
+    };
+}
+
 FetchResult Provider::fetch(std::string_view credential_name, std::chrono::milliseconds deadline) {
     const std::string name(credential_name);
     Sink sink;
@@ -264,25 +275,6 @@ std::vector<ProviderOption> provider_options(const SectionOptions& configured, c
         result.push_back({name, value});
     }
     return result;
-}
-
-std::string_view status_name(int status) noexcept {
-    switch (status) {
-    case SDKSIGN_OK:
-        return "ok";
-    case SDKSIGN_E_CONFIG:
-        return "configuration error";
-    case SDKSIGN_E_NOT_FOUND:
-        return "not found";
-    case SDKSIGN_E_DENIED:
-        return "access denied";
-    case SDKSIGN_E_UNAVAILABLE:
-        return "unavailable";
-    case SDKSIGN_E_INVALID:
-        return "invalid credential";
-    default:
-        return "unknown status";
-    }
 }
 
 } // namespace sdksign::credentials

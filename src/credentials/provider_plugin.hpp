@@ -48,12 +48,6 @@ struct ProviderOption {
     std::string value;
 };
 
-/// A credential as fetched, with the provider's hint of when to ask again (0: only on change or failure).
-struct FetchResult {
-    CredentialPtr credential;
-    std::uint32_t refresh_after_s = 0;
-};
-
 /// One provider state made by the plugin's `create`, destroyed by its `destroy`.
 class Provider {
 public:
@@ -68,6 +62,10 @@ public:
     /// Fetches one named credential. Throws CredentialError carrying the provider's status and message.
     /// Not thread-safe: the ABI allows one call at a time per state.
     FetchResult fetch(std::string_view credential_name, std::chrono::milliseconds deadline);
+    /// fetch() as a FetchFunction, for the store; the provider must outlive it. With `deadline`, that
+    /// deadline replaces the one the caller passes.
+    FetchFunction fetcher();
+    FetchFunction fetcher(std::chrono::milliseconds deadline);
 
     [[nodiscard]] const ProviderLibrary& library() const noexcept { return *library_; }
 
@@ -98,8 +96,5 @@ using SectionOptions = std::map<std::string, std::pair<std::string, std::string>
 /// section, or an undocumented name, is a ConfigError that names where it was set.
 std::vector<ProviderOption> provider_options(const SectionOptions& configured, const std::string& provider,
                                              const std::vector<sdksign_option_doc>& documented);
-
-/// Human-readable name of an sdksign_status.
-std::string_view status_name(int status) noexcept;
 
 } // namespace sdksign::credentials

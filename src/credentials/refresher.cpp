@@ -36,19 +36,19 @@ Refresher::~Refresher() {
     }
 }
 
-bool Refresher::stop(std::chrono::milliseconds grace) {
+Refresher::Stop Refresher::stop(std::chrono::milliseconds grace) {
     {
         std::unique_lock lock(mutex_);
         stopping_ = true;
         wake_.notify_all();
         if (!wake_.wait_for(lock, grace, [this] { return finished_; })) {
-            return false;
+            return Stop::fetch_running;
         }
     }
     if (thread_.joinable()) {
         thread_.join();
     }
-    return true;
+    return Stop::done;
 }
 
 void Refresher::run() {

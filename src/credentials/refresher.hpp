@@ -21,12 +21,19 @@ public:
     Refresher& operator=(const Refresher&) = delete;
     Refresher(Refresher&&) = delete;
     Refresher& operator=(Refresher&&) = delete;
-    /// Stops the thread, waiting for a fetch in progress (bounded by its deadline).
+    /// Stops the thread, waiting for a fetch in progress (bounded by its deadline): the provider behind
+    /// `fetch` is never destroyed under a running fetch, whatever stop() said.
     ~Refresher();
 
-    /// Asks the thread to stop and waits up to `grace` for it. False when it is still inside a fetch: the
-    /// caller must then leave the provider alone (exit the process without destroying it).
-    bool stop(std::chrono::milliseconds grace);
+    enum class Stop {
+        /// The thread has ended.
+        done,
+        /// The thread is still inside a fetch: destroying the Refresher waits for it (up to the fetch's
+        /// deadline); a caller that cannot wait leaves with std::_Exit, which destroys nothing.
+        fetch_running,
+    };
+    /// Asks the thread to stop and waits up to `grace` for it.
+    [[nodiscard]] Stop stop(std::chrono::milliseconds grace);
 
 private:
     void run();

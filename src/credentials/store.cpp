@@ -3,6 +3,8 @@
 #include "errors.hpp"
 #include "log/log.hpp"
 
+#include <sdksign/provider.h>
+
 #include <botan/mem_ops.h>
 
 #include <algorithm>
@@ -199,22 +201,6 @@ FetchResult Store::refresh(const Fetch& fetch, std::string_view name) {
         failed(*slot, e, now_());
         throw;
     }
-}
-
-FetchResult Store::refresh(Provider& provider, std::string_view name) {
-    return refresh(
-        [&provider](std::string_view which, std::chrono::milliseconds deadline) {
-            return provider.fetch(which, deadline);
-        },
-        name);
-}
-
-FetchResult Store::refresh(Provider& provider, std::string_view name, std::chrono::milliseconds deadline) {
-    return refresh(
-        [&provider, deadline](std::string_view which, std::chrono::milliseconds /*policy's*/) {
-            return provider.fetch(which, deadline);
-        },
-        name);
 }
 
 Store::TimePoint Store::refresh_due(const Fetch& fetch) {

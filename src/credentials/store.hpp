@@ -9,7 +9,6 @@
 // refresh_due, which follows the provider's hint or a configured interval, retries failures with backoff, and
 // after the stale window stops serving the last good credential.
 #include "credentials/credential_source.hpp"
-#include "credentials/provider_plugin.hpp"
 #include "errors.hpp"
 
 #include <array>
@@ -35,8 +34,8 @@ class Store final : public CredentialSource {
 public:
     using TimePoint = std::chrono::steady_clock::time_point;
     using Now = std::function<TimePoint()>;
-    /// Fetches one named credential; throws CredentialError (a Provider's fetch, or a test's fake).
-    using Fetch = std::function<FetchResult(std::string_view name, std::chrono::milliseconds deadline)>;
+    /// Fetches one named credential; throws CredentialError (Provider::fetcher, or a test's fake).
+    using Fetch = FetchFunction;
 
     explicit Store(RefreshPolicy policy = {}, Now now = std::chrono::steady_clock::now);
 
@@ -50,9 +49,6 @@ public:
     /// Fetches `name` now and schedules its next refresh. On failure the previous snapshot stays (within the
     /// stale window), the cause is logged once per change of state, and the CredentialError is rethrown.
     FetchResult refresh(const Fetch& fetch, std::string_view name);
-    FetchResult refresh(Provider& provider, std::string_view name);
-    /// The same with another deadline than the policy's.
-    FetchResult refresh(Provider& provider, std::string_view name, std::chrono::milliseconds deadline);
 
     /// Refreshes every credential whose time has come (each one refresh() has been called for once), ends
     /// stale windows that are over, and returns when to call again (TimePoint::max(): never). Never throws.

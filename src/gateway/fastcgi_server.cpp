@@ -1,5 +1,6 @@
 #include "gateway/fastcgi_server.hpp"
 
+#include "errors.hpp"
 #include "gateway/body_reader.hpp"
 #include "gateway/cgi_variables.hpp"
 #include "gateway/fastcgi_stdin.hpp"
@@ -314,6 +315,9 @@ void block_stop_signals() noexcept {
 
 int serve_fastcgi(const FastcgiSettings& settings, const HandlerFactory& make_handler) {
     block_stop_signals();
+    if (FCGX_Init() != 0) {
+        throw SystemError("cannot initialise libfcgi");
+    }
     // A client gone mid-response must cost an EPIPE, not the process.
     if (std::signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
         log::warn("fastcgi", "cannot ignore SIGPIPE");

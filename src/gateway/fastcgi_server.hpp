@@ -29,8 +29,9 @@ struct FastcgiSettings {
 /// thread, so that every thread inherits the mask and only serve_fastcgi's signal thread receives them.
 void block_stop_signals() noexcept;
 
-/// Serves until a stop signal arrives, finishes in-flight requests and returns the exit code. Call FCGX_Init
-/// and block_stop_signals first. Throws SystemError or ConfigError when it cannot start.
+/// Serves until a stop signal arrives, finishes in-flight requests and returns the exit code. Call
+/// block_stop_signals first, before the process starts any thread. Throws SystemError or ConfigError when it
+/// cannot start.
 int serve_fastcgi(const FastcgiSettings& settings, const HandlerFactory& make_handler);
 
 } // namespace sdksign::gateway

@@ -269,7 +269,7 @@ BOOST_AUTO_TEST_CASE(a_half_written_file_never_becomes_the_credential) {
             auto provider = provider_for(file);
             auto now = std::chrono::steady_clock::now();
             sdksign::credentials::Store store({}, [&now] { return now; });
-            store.refresh(*provider, "meeting");
+            store.refresh(provider->fetcher(), "meeting");
             rewrite_in_place(file, half.text);
             BOOST_TEST(fetch_failure(*provider).status == SDKSIGN_E_UNAVAILABLE);
             // Through the store, as the server refreshes: the last good credential stays.

@@ -186,8 +186,8 @@ BOOST_AUTO_TEST_CASE(keeps_the_last_good_credential_when_a_refresh_fails) {
     Provider good(library, {{"key", "k1"}});
     Provider failing(library, {{"fetch-status", std::to_string(SDKSIGN_E_UNAVAILABLE)}});
     sdksign::credentials::Store store;
-    store.refresh(good, "meeting", deadline);
-    BOOST_CHECK_THROW(store.refresh(failing, "meeting", deadline), CredentialError);
+    store.refresh(good.fetcher(deadline), "meeting");
+    BOOST_CHECK_THROW(store.refresh(failing.fetcher(deadline), "meeting"), CredentialError);
     BOOST_TEST_REQUIRE(store.current("meeting") != nullptr);
     BOOST_TEST(store.current("meeting")->key == "k1");
 }

@@ -5,12 +5,16 @@
 #include "errors.hpp"
 #include "log/log.hpp"
 
+#include <sdksign/provider.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -390,8 +394,48 @@ BOOST_AUTO_TEST_CASE(the_refresher_refreshes_in_the_background_and_stops_promptl
     BOOST_TEST(store.current(meeting_credential)->key != "key-1");
     // Waiting for its next refresh, it must stop at once, not after the interval.
     const auto asked = std::chrono::steady_clock::now();
-    BOOST_TEST(refresher.stop(2s));
+    BOOST_TEST((refresher.stop(2s) == Refresher::Stop::done));
     BOOST_TEST((std::chrono::steady_clock::now() - asked < 2s));
+}
+
+BOOST_AUTO_TEST_CASE(refresher_never_leaves_a_fetch_running_behind_its_destructor) {
+    // A fetch that outlasts stop()'s grace: stop says so, and the destructor still waits for it, so the
+    // source behind the fetch function may be destroyed right after the Refresher.
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool inside = false;
+    bool release = false;
+    bool ended = false;
+    int calls = 0;
+    const Store::Fetch fetch = [&](std::string_view, std::chrono::milliseconds) {
+        std::unique_lock lock(mutex);
+        if (++calls > 1) {
+            inside = true;
+            changed.notify_all();
+            changed.wait(lock, [&] { return release; });
+            ended = true;
+        }
+        return FetchResult{credential("key", "secret"), 0};
+    };
+    Store store({.refresh_interval = 1s});
+    store.refresh(fetch, meeting_credential);
+    {
+        std::optional<std::jthread> releaser; // destroyed after the refresher, which must wait for it
+        Refresher refresher(store, fetch);
+        {
+            std::unique_lock lock(mutex);
+            BOOST_TEST_REQUIRE(changed.wait_for(lock, 10s, [&] { return inside; }));
+        }
+        BOOST_TEST((refresher.stop(10ms) == Refresher::Stop::fetch_running));
+        releaser.emplace([&] {
+            std::this_thread::sleep_for(100ms);
+            const std::lock_guard lock(mutex);
+            release = true;
+            changed.notify_all();
+        });
+    }
+    const std::lock_guard lock(mutex);
+    BOOST_TEST(ended);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,4 +1,4 @@
-#include "credentials/process_hardening.hpp"
+#include "process/hardening.hpp"
 
 #include "log/log.hpp"
 
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-namespace sdksign::credentials {
+namespace sdksign::process {
 
 void harden_process(CoreDumps core_dumps) noexcept {
     if (core_dumps == CoreDumps::on) {
@@ -28,4 +28,4 @@ void harden_process(CoreDumps core_dumps) noexcept {
     }
 }
 
-} // namespace sdksign::credentials
+} // namespace sdksign::process

@@ -7,7 +7,7 @@
 // MADV_DONTDUMP; this covers the copies Botan's pool cannot hold (the pool is off when RLIMIT_MEMLOCK is
 // 0 or BOTAN_MLOCK_POOL_SIZE=0) and everything a provider's libraries (libcurl, OpenSSL) keep on the heap.
 
-namespace sdksign::credentials {
+namespace sdksign::process {
 
 enum class CoreDumps {
     /// No core file, and the process is not dumpable: /proc/PID/{mem,environ,maps} belong to root and
@@ -21,4 +21,4 @@ enum class CoreDumps {
 /// warning line says so.
 void harden_process(CoreDumps core_dumps) noexcept;
 
-} // namespace sdksign::credentials
+} // namespace sdksign::process
