@@ -32,6 +32,10 @@ void set_level(Level level) noexcept {
     minimum_level.store(static_cast<int>(level), std::memory_order_relaxed);
 }
 
+Level level() noexcept {
+    return static_cast<Level>(minimum_level.load(std::memory_order_relaxed));
+}
+
 std::optional<Level> parse_level(std::string_view text) noexcept {
     for (const Level level : {Level::debug, Level::info, Level::warn, Level::error}) {
         if (text == level_name(level)) {

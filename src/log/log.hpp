@@ -10,6 +10,8 @@ enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
 
 /// Records below this level are dropped. Default: info.
 void set_level(Level level) noexcept;
+/// The level set last.
+[[nodiscard]] Level level() noexcept;
 
 /// Parses "debug", "info", "warn" or "error".
 std::optional<Level> parse_level(std::string_view text) noexcept;

@@ -75,10 +75,17 @@ struct FakeSource {
 class CapturedLog {
 public:
     CapturedLog() { sdksign::log::set_level(sdksign::log::Level::info); }
+    CapturedLog(const CapturedLog&) = delete;
+    CapturedLog& operator=(const CapturedLog&) = delete;
+    CapturedLog(CapturedLog&&) = delete;
+    CapturedLog& operator=(CapturedLog&&) = delete;
+    /// The level goes back to what it was: test cases run in a random order.
+    ~CapturedLog() { sdksign::log::set_level(previous_); }
     /// The lines written so far (stops capturing).
     std::vector<std::string> lines() { return stderr_.lines(); }
 
 private:
+    sdksign::log::Level previous_ = sdksign::log::level();
     sdksign::test::CapturedStderr stderr_;
 };
 
