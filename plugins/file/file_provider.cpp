@@ -3,6 +3,7 @@
 // host asks for every refresh-seconds, so an edited, renamed-over or kubectl-swapped file is picked up
 // without a restart; a file that cannot be parsed whole is reported as unavailable, so the host keeps the
 // last good credential.
+#include "choice.hpp"
 #include "dotenv.hpp"
 #include "entry_point.hpp"
 #include "json_credentials.hpp"
@@ -12,6 +13,7 @@
 #include <sdksign/provider.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <exception>
 #include <memory>
@@ -19,6 +21,8 @@
 
 namespace {
 
+using sdksign::plugin::Choice;
+using sdksign::plugin::choose;
 using sdksign::plugin::FileContents;
 using sdksign::plugin::guarded;
 using sdksign::plugin::PermissionPolicy;
@@ -78,25 +82,16 @@ void set_option(FileProvider& provider, const std::string& name, const std::stri
         }
         provider.path = value;
     } else if (name == "format") {
-        if (value == "auto") {
-            provider.format = Format::automatic;
-        } else if (value == "dotenv") {
-            provider.format = Format::dotenv;
-        } else if (value == "json") {
-            provider.format = Format::json;
-        } else {
-            throw config_error("'" + value + "' is not auto, dotenv or json");
-        }
+        provider.format =
+            choose(name, value,
+                   std::array<Choice<Format>, 3>{
+                       {{"auto", Format::automatic}, {"dotenv", Format::dotenv}, {"json", Format::json}}});
     } else if (name == "permissions") {
-        if (value == "warn") {
-            provider.permissions = PermissionPolicy::warn;
-        } else if (value == "strict") {
-            provider.permissions = PermissionPolicy::strict;
-        } else if (value == "ignore") {
-            provider.permissions = PermissionPolicy::ignore;
-        } else {
-            throw config_error("'" + value + "' is not warn, strict or ignore");
-        }
+        provider.permissions =
+            choose(name, value,
+                   std::array<Choice<PermissionPolicy>, 3>{{{"warn", PermissionPolicy::warn},
+                                                            {"strict", PermissionPolicy::strict},
+                                                            {"ignore", PermissionPolicy::ignore}}});
     } else if (name == "refresh-seconds") {
         std::uint32_t seconds = 0;
         const auto result = std::from_chars(value.data(), value.data() + value.size(), seconds);

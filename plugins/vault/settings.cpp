@@ -1,5 +1,6 @@
 #include "settings.hpp"
 
+#include "choice.hpp"
 #include "errors.hpp"
 
 #include <array>
@@ -261,16 +262,11 @@ Settings parse_settings(const sdksign_option* options, std::size_t count) {
 
     std::string auth = "token";
     read.text({"auth", ""}, auth);
-    if (auth == "token") {
-        settings.auth = AuthMethod::token;
-    } else if (auth == "approle") {
-        settings.auth = AuthMethod::approle;
-    } else if (auth == "kubernetes") {
-        settings.auth = AuthMethod::kubernetes;
-    } else {
-        throw VaultError(SDKSIGN_E_CONFIG,
-                         "option 'auth': '" + auth + "' is not token, approle or kubernetes");
-    }
+    settings.auth =
+        plugin::choose("auth", auth,
+                       std::array<plugin::Choice<AuthMethod>, 3>{{{"token", AuthMethod::token},
+                                                                  {"approle", AuthMethod::approle},
+                                                                  {"kubernetes", AuthMethod::kubernetes}}});
     read.text({"token", "VAULT_TOKEN"}, settings.token);
     read.text({"token-file", ""}, settings.token_file);
     read.text({"approle-mount", ""}, settings.approle_mount);
