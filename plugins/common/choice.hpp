@@ -34,4 +34,15 @@ T choose(std::string_view option, std::string_view value, const std::array<Choic
                       "option '" + std::string(option) + "': '" + std::string(value) + "' is not " + words);
 }
 
+/// The word that stands for `value` in `choices` (empty: none), for a default shown in the documentation.
+template<typename T, std::size_t N>
+constexpr std::string_view word_of(T value, const std::array<Choice<T>, N>& choices) noexcept {
+    for (const auto& choice : choices) {
+        if (choice.value == value) {
+            return choice.word;
+        }
+    }
+    return {};
+}
+
 } // namespace sdksign::plugin

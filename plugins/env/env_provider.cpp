@@ -1,10 +1,12 @@
 // The `env` credential provider: the SDK key and secret come from environment variables, named as in Zoom's
 // Node sample by default (ZOOM_MEETING_SDK_KEY / ZOOM_MEETING_SDK_SECRET).
 #include "entry_point.hpp"
+#include "option_table.hpp"
 
 #include <sdksign/provider.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -15,6 +17,9 @@
 namespace {
 
 using sdksign::plugin::guarded;
+using sdksign::plugin::OptionSpec;
+using sdksign::plugin::OptionTable;
+using sdksign::plugin::StatusError;
 using sdksign::plugin::write_error;
 
 struct VariableNames {
@@ -27,15 +32,6 @@ struct EnvProvider {
     VariableNames video{"ZOOM_VIDEO_SDK_KEY", "ZOOM_VIDEO_SDK_SECRET"};
 };
 
-constexpr sdksign_option_doc option_docs[] = {
-    {"key-var", "environment variable holding the Meeting SDK key (client id)", "ZOOM_MEETING_SDK_KEY"},
-    {"secret-var", "environment variable holding the Meeting SDK secret (client secret)",
-     "ZOOM_MEETING_SDK_SECRET"},
-    {"video-key-var", "environment variable holding the Video SDK key", "ZOOM_VIDEO_SDK_KEY"},
-    {"video-secret-var", "environment variable holding the Video SDK secret", "ZOOM_VIDEO_SDK_SECRET"},
-    {nullptr, nullptr, nullptr},
-};
-
 // POSIX allows letters, digits and underscores; anything else is almost certainly a typo in the config.
 bool is_variable_name(const std::string& name) {
     if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
@@ -46,32 +42,47 @@ bool is_variable_name(const std::string& name) {
     });
 }
 
+void set_variable_name(std::string& field, std::string_view option, const std::string& value) {
+    if (!is_variable_name(value)) {
+        throw StatusError(SDKSIGN_E_CONFIG,
+                          "option '" + std::string(option) + "': '" + value + "' is not a variable name");
+    }
+    field = value;
+}
+
+constexpr std::array<OptionSpec<EnvProvider>, 4> option_specs{{
+    {"key-var", "environment variable holding the Meeting SDK key (client id)",
+     [](const EnvProvider& defaults) { return defaults.meeting.key; },
+     [](EnvProvider& provider, std::string_view option, const std::string& value) {
+         set_variable_name(provider.meeting.key, option, value);
+     }},
+    {"secret-var", "environment variable holding the Meeting SDK secret (client secret)",
+     [](const EnvProvider& defaults) { return defaults.meeting.secret; },
+     [](EnvProvider& provider, std::string_view option, const std::string& value) {
+         set_variable_name(provider.meeting.secret, option, value);
+     }},
+    {"video-key-var", "environment variable holding the Video SDK key",
+     [](const EnvProvider& defaults) { return defaults.video.key; },
+     [](EnvProvider& provider, std::string_view option, const std::string& value) {
+         set_variable_name(provider.video.key, option, value);
+     }},
+    {"video-secret-var", "environment variable holding the Video SDK secret",
+     [](const EnvProvider& defaults) { return defaults.video.secret; },
+     [](EnvProvider& provider, std::string_view option, const std::string& value) {
+         set_variable_name(provider.video.secret, option, value);
+     }},
+}};
+
+const OptionTable<EnvProvider, option_specs.size()>& option_table() {
+    static const OptionTable<EnvProvider, option_specs.size()> table(option_specs);
+    return table;
+}
+
 int create(const sdksign_option* options, std::size_t count, void** state, char* err,
            std::size_t err_len) noexcept {
     return guarded(err, err_len, [&] {
         auto provider = std::make_unique<EnvProvider>();
-        for (std::size_t i = 0; i < count; ++i) {
-            const std::string name = options[i].name;
-            const std::string value = options[i].value;
-            std::string* target = nullptr;
-            if (name == "key-var") {
-                target = &provider->meeting.key;
-            } else if (name == "secret-var") {
-                target = &provider->meeting.secret;
-            } else if (name == "video-key-var") {
-                target = &provider->video.key;
-            } else if (name == "video-secret-var") {
-                target = &provider->video.secret;
-            } else {
-                write_error(err, err_len, "unknown option '" + name + "'");
-                return SDKSIGN_E_CONFIG;
-            }
-            if (!is_variable_name(value)) {
-                write_error(err, err_len, "option '" + name + "': '" + value + "' is not a variable name");
-                return SDKSIGN_E_CONFIG;
-            }
-            *target = value;
-        }
+        option_table().apply(*provider, options, count);
         *state = provider.release();
         return SDKSIGN_OK;
     });
@@ -113,8 +124,8 @@ int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, vo
     });
 }
 
-constexpr sdksign_provider table = sdksign::plugin::provider_table<EnvProvider>(
-    "env", "reads the SDK key and secret from environment variables", &option_docs[0], create, fetch);
+const sdksign_provider table = sdksign::plugin::provider_table<EnvProvider>(
+    "env", "reads the SDK key and secret from environment variables", option_table().docs(), create, fetch);
 
 } // namespace
 

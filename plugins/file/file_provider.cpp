@@ -7,6 +7,7 @@
 #include "dotenv.hpp"
 #include "entry_point.hpp"
 #include "json_credentials.hpp"
+#include "option_table.hpp"
 #include "secret_file.hpp"
 #include "status_error.hpp"
 
@@ -25,10 +26,13 @@ using sdksign::plugin::Choice;
 using sdksign::plugin::choose;
 using sdksign::plugin::FileContents;
 using sdksign::plugin::guarded;
+using sdksign::plugin::OptionSpec;
+using sdksign::plugin::OptionTable;
 using sdksign::plugin::PermissionPolicy;
 using sdksign::plugin::read_secret_file;
 using sdksign::plugin::ReadableFileWarnings;
 using sdksign::plugin::StatusError;
+using sdksign::plugin::word_of;
 using sdksign::plugin::write_error;
 
 using namespace sdksign::file_provider;
@@ -50,21 +54,6 @@ struct FileProvider {
     ReadableFileWarnings warnings{"file"};
 };
 
-constexpr sdksign_option_doc option_docs[] = {
-    {"path", "the credentials file (required): dotenv like Zoom's sample's .env, or JSON", nullptr},
-    {"format", "auto (JSON when the name ends in .json), dotenv or json", "auto"},
-    {"key-name", "name holding the Meeting SDK key (client id)", "ZOOM_MEETING_SDK_KEY"},
-    {"secret-name", "name holding the Meeting SDK secret (client secret)", "ZOOM_MEETING_SDK_SECRET"},
-    {"video-key-name", "name holding the Video SDK key", "ZOOM_VIDEO_SDK_KEY"},
-    {"video-secret-name", "name holding the Video SDK secret", "ZOOM_VIDEO_SDK_SECRET"},
-    {"refresh-seconds", "how often the host re-reads the file, 0-86400 (0: never)", "2"},
-    {"permissions",
-     "warn: refuse a file group/others can write, warn when they can read it; strict: refuse both; "
-     "ignore: check nothing",
-     "warn"},
-    {nullptr, nullptr, nullptr},
-};
-
 bool is_entry_name(const std::string& name) {
     return !name.empty() && std::ranges::all_of(name, [](char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -72,56 +61,89 @@ bool is_entry_name(const std::string& name) {
     });
 }
 
-void set_option(FileProvider& provider, const std::string& name, const std::string& value) {
-    const auto config_error = [&](const std::string& why) {
-        return StatusError(SDKSIGN_E_CONFIG, "option '" + name + "': " + why);
-    };
-    if (name == "path") {
-        if (value.empty()) {
-            throw config_error("the path is empty");
-        }
-        provider.path = value;
-    } else if (name == "format") {
-        provider.format =
-            choose(name, value,
-                   std::array<Choice<Format>, 3>{
-                       {{"auto", Format::automatic}, {"dotenv", Format::dotenv}, {"json", Format::json}}});
-    } else if (name == "permissions") {
-        provider.permissions =
-            choose(name, value,
-                   std::array<Choice<PermissionPolicy>, 3>{{{"warn", PermissionPolicy::warn},
-                                                            {"strict", PermissionPolicy::strict},
-                                                            {"ignore", PermissionPolicy::ignore}}});
-    } else if (name == "refresh-seconds") {
-        std::uint32_t seconds = 0;
-        const auto result = std::from_chars(value.data(), value.data() + value.size(), seconds);
-        if (result.ec != std::errc() || result.ptr != value.data() + value.size() || seconds > 86400) {
-            throw config_error("'" + value + "' is not a whole number of seconds between 0 and 86400");
-        }
-        provider.refresh_seconds = seconds;
-    } else {
-        std::string* target = name == "key-name" ? &provider.meeting.key
-            : name == "secret-name"              ? &provider.meeting.secret
-            : name == "video-key-name"           ? &provider.video.key
-            : name == "video-secret-name"        ? &provider.video.secret
-                                                 : nullptr;
-        if (target == nullptr) {
-            throw StatusError(SDKSIGN_E_CONFIG, "unknown option '" + name + "'");
-        }
-        if (!is_entry_name(value)) {
-            throw config_error("'" + value + "' is not a NAME (letters, digits, _ . -)");
-        }
-        *target = value;
+StatusError config_error(std::string_view option, const std::string& why) {
+    return {SDKSIGN_E_CONFIG, "option '" + std::string(option) + "': " + why};
+}
+
+void set_entry_name(std::string& field, std::string_view option, const std::string& value) {
+    if (!is_entry_name(value)) {
+        throw config_error(option, "'" + value + "' is not a NAME (letters, digits, _ . -)");
     }
+    field = value;
+}
+
+constexpr std::array<Choice<Format>, 3> formats{
+    {{"auto", Format::automatic}, {"dotenv", Format::dotenv}, {"json", Format::json}}};
+constexpr std::array<Choice<PermissionPolicy>, 3> permission_policies{{{"warn", PermissionPolicy::warn},
+                                                                       {"strict", PermissionPolicy::strict},
+                                                                       {"ignore", PermissionPolicy::ignore}}};
+
+constexpr std::array<OptionSpec<FileProvider>, 8> option_specs{{
+    {"path", "the credentials file (required): dotenv like Zoom's sample's .env, or JSON",
+     [](const FileProvider& defaults) { return defaults.path; },
+     [](FileProvider& provider, std::string_view option, const std::string& value) {
+         if (value.empty()) {
+             throw config_error(option, "the path is empty");
+         }
+         provider.path = value;
+     }},
+    {"format", "auto (JSON when the name ends in .json), dotenv or json",
+     [](const FileProvider& defaults) { return std::string(word_of(defaults.format, formats)); },
+     [](FileProvider& provider, std::string_view option, const std::string& value) {
+         provider.format = choose(option, value, formats);
+     }},
+    {"key-name", "name holding the Meeting SDK key (client id)",
+     [](const FileProvider& defaults) { return defaults.meeting.key; },
+     [](FileProvider& provider, std::string_view option, const std::string& value) {
+         set_entry_name(provider.meeting.key, option, value);
+     }},
+    {"secret-name", "name holding the Meeting SDK secret (client secret)",
+     [](const FileProvider& defaults) { return defaults.meeting.secret; },
+     [](FileProvider& provider, std::string_view option, const std::string& value) {
+         set_entry_name(provider.meeting.secret, option, value);
+     }},
+    {"video-key-name", "name holding the Video SDK key",
+     [](const FileProvider& defaults) { return defaults.video.key; },
+     [](FileProvider& provider, std::string_view option, const std::string& value) {
+         set_entry_name(provider.video.key, option, value);
+     }},
+    {"video-secret-name", "name holding the Video SDK secret",
+     [](const FileProvider& defaults) { return defaults.video.secret; },
+     [](FileProvider& provider, std::string_view option, const std::string& value) {
+         set_entry_name(provider.video.secret, option, value);
+     }},
+    {"refresh-seconds", "how often the host re-reads the file, 0-86400 (0: never)",
+     [](const FileProvider& defaults) { return std::to_string(defaults.refresh_seconds); },
+     [](FileProvider& provider, std::string_view option, const std::string& value) {
+         std::uint32_t seconds = 0;
+         const auto result = std::from_chars(value.data(), value.data() + value.size(), seconds);
+         if (result.ec != std::errc() || result.ptr != value.data() + value.size() || seconds > 86400) {
+             throw config_error(option,
+                                "'" + value + "' is not a whole number of seconds between 0 and 86400");
+         }
+         provider.refresh_seconds = seconds;
+     }},
+    {"permissions",
+     "warn: refuse a file group/others can write, warn when they can read it; strict: refuse both; "
+     "ignore: check nothing",
+     [](const FileProvider& defaults) {
+         return std::string(word_of(defaults.permissions, permission_policies));
+     },
+     [](FileProvider& provider, std::string_view option, const std::string& value) {
+         provider.permissions = choose(option, value, permission_policies);
+     }},
+}};
+
+const OptionTable<FileProvider, option_specs.size()>& option_table() {
+    static const OptionTable<FileProvider, option_specs.size()> table(option_specs);
+    return table;
 }
 
 int create(const sdksign_option* options, std::size_t count, void** state, char* err,
            std::size_t err_len) noexcept {
     return guarded(err, err_len, [&] {
         auto provider = std::make_unique<FileProvider>();
-        for (std::size_t i = 0; i < count; ++i) {
-            set_option(*provider, options[i].name, options[i].value);
-        }
+        option_table().apply(*provider, options, count);
         if (provider->path.empty()) {
             write_error(err, err_len, "option 'path' is required: the file holding the key and secret");
             return SDKSIGN_E_CONFIG;
@@ -191,9 +213,9 @@ int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, vo
     });
 }
 
-constexpr sdksign_provider table = sdksign::plugin::provider_table<FileProvider>(
+const sdksign_provider table = sdksign::plugin::provider_table<FileProvider>(
     "file", "reads the SDK key and secret from a dotenv (.env) or JSON file, re-read when it changes",
-    &option_docs[0], create, fetch);
+    option_table().docs(), create, fetch);
 
 } // namespace
 

@@ -2,6 +2,7 @@
 
 #include "choice.hpp"
 #include "errors.hpp"
+#include "option_table.hpp"
 
 #include <array>
 #include <cctype>
@@ -15,42 +16,83 @@ namespace sdksign::vault {
 
 namespace {
 
-constexpr sdksign_option_doc docs[] = {
-    {"address", "Vault URL (else VAULT_AGENT_ADDR, then VAULT_ADDR)", "https://127.0.0.1:8200"},
-    {"namespace", "Vault Enterprise namespace, sent as X-Vault-Namespace (else VAULT_NAMESPACE)", nullptr},
-    {"auth", "how to get a token: token, approle or kubernetes", "token"},
-    {"token", "Vault token (else VAULT_TOKEN); prefer token-file", nullptr},
-    {"token-file", "file holding the token, e.g. Vault Agent's sink; re-read when it changes", nullptr},
-    {"approle-mount", "mount of the AppRole auth method", "approle"},
-    {"role-id", "AppRole role id", nullptr},
-    {"role-id-file", "file holding the AppRole role id", nullptr},
-    {"secret-id", "AppRole secret id; prefer secret-id-file", nullptr},
-    {"secret-id-file", "file holding the AppRole secret id", nullptr},
-    {"kubernetes-mount", "mount of the Kubernetes auth method", "kubernetes"},
-    {"kubernetes-role", "Vault role for the Kubernetes login", nullptr},
+constexpr std::array<plugin::Choice<AuthMethod>, 3> auth_methods{
+    {{"token", AuthMethod::token}, {"approle", AuthMethod::approle}, {"kubernetes", AuthMethod::kubernetes}}};
+
+/// "5s" for whole seconds, else "1500ms": the form the option takes.
+std::string duration_text(std::chrono::milliseconds duration) {
+    return duration.count() % 1000 == 0 ? std::to_string(duration.count() / 1000) + "s"
+                                        : std::to_string(duration.count()) + "ms";
+}
+
+/// Every option, once: its name, help and default (from a default Settings). parse_settings reads them, in
+/// its own order and with their VAULT_* fallbacks; the table names what exists and documents it.
+constexpr std::array<plugin::OptionSpec<Settings>, 29> option_specs{{
+    {"address", "Vault URL (else VAULT_AGENT_ADDR, then VAULT_ADDR)",
+     [](const Settings& defaults) { return std::string(defaults.address); }, nullptr},
+    {"namespace", "Vault Enterprise namespace, sent as X-Vault-Namespace (else VAULT_NAMESPACE)",
+     [](const Settings&) { return std::string(); }, nullptr},
+    {"auth", "how to get a token: token, approle or kubernetes",
+     [](const Settings& defaults) { return std::string(plugin::word_of(defaults.auth, auth_methods)); },
+     nullptr},
+    {"token", "Vault token (else VAULT_TOKEN); prefer token-file",
+     [](const Settings&) { return std::string(); }, nullptr},
+    {"token-file", "file holding the token, e.g. Vault Agent's sink; re-read when it changes",
+     [](const Settings&) { return std::string(); }, nullptr},
+    {"approle-mount", "mount of the AppRole auth method",
+     [](const Settings& defaults) { return std::string(defaults.approle_mount); }, nullptr},
+    {"role-id", "AppRole role id", [](const Settings&) { return std::string(); }, nullptr},
+    {"role-id-file", "file holding the AppRole role id", [](const Settings&) { return std::string(); },
+     nullptr},
+    {"secret-id", "AppRole secret id; prefer secret-id-file", [](const Settings&) { return std::string(); },
+     nullptr},
+    {"secret-id-file", "file holding the AppRole secret id", [](const Settings&) { return std::string(); },
+     nullptr},
+    {"kubernetes-mount", "mount of the Kubernetes auth method",
+     [](const Settings& defaults) { return std::string(defaults.kubernetes_mount); }, nullptr},
+    {"kubernetes-role", "Vault role for the Kubernetes login", [](const Settings&) { return std::string(); },
+     nullptr},
     {"kubernetes-token-file", "service account token presented at the Kubernetes login",
-     "/var/run/secrets/kubernetes.io/serviceaccount/token"},
-    {"kv-version", "version of the KV secrets engine: 1 or 2", "2"},
-    {"mount", "mount path of the KV secrets engine", "secret"},
-    {"path", "secret path (below the mount) holding the Meeting SDK credential", "sdksign/meeting"},
-    {"video-path", "secret path holding the Video SDK credential (unset: no video credential)", nullptr},
-    {"key-field", "field of the secret holding the SDK key (client id)", "key"},
-    {"secret-field", "field of the secret holding the SDK secret (client secret)", "secret"},
-    {"refresh-interval", "how often to read the secret again (seconds or a duration like 5m)", "300"},
-    {"ca-cert", "CA certificate file to verify Vault with (else VAULT_CACERT)", nullptr},
-    {"ca-path", "directory of CA certificates (else VAULT_CAPATH)", nullptr},
-    {"client-cert", "client certificate for mutual TLS (else VAULT_CLIENT_CERT)", nullptr},
-    {"client-key", "key of the client certificate (else VAULT_CLIENT_KEY)", nullptr},
-    {"tls-server-name", "name to send as SNI and verify (else VAULT_TLS_SERVER_NAME)", nullptr},
+     [](const Settings& defaults) { return std::string(defaults.kubernetes_token_file); }, nullptr},
+    {"kv-version", "version of the KV secrets engine: 1 or 2",
+     [](const Settings& defaults) { return std::to_string(defaults.kv_version); }, nullptr},
+    {"mount", "mount path of the KV secrets engine",
+     [](const Settings& defaults) { return std::string(defaults.mount); }, nullptr},
+    {"path", "secret path (below the mount) holding the Meeting SDK credential",
+     [](const Settings& defaults) { return std::string(defaults.path); }, nullptr},
+    {"video-path", "secret path holding the Video SDK credential (unset: no video credential)",
+     [](const Settings& defaults) { return std::string(defaults.video_path); }, nullptr},
+    {"key-field", "field of the secret holding the SDK key (client id)",
+     [](const Settings& defaults) { return std::string(defaults.key_field); }, nullptr},
+    {"secret-field", "field of the secret holding the SDK secret (client secret)",
+     [](const Settings& defaults) { return std::string(defaults.secret_field); }, nullptr},
+    {"refresh-interval", "how often to read the secret again (seconds or a duration like 5m)",
+     [](const Settings& defaults) { return std::to_string(defaults.refresh_interval.count()); }, nullptr},
+    {"ca-cert", "CA certificate file to verify Vault with (else VAULT_CACERT)",
+     [](const Settings&) { return std::string(); }, nullptr},
+    {"ca-path", "directory of CA certificates (else VAULT_CAPATH)",
+     [](const Settings&) { return std::string(); }, nullptr},
+    {"client-cert", "client certificate for mutual TLS (else VAULT_CLIENT_CERT)",
+     [](const Settings&) { return std::string(); }, nullptr},
+    {"client-key", "key of the client certificate (else VAULT_CLIENT_KEY)",
+     [](const Settings&) { return std::string(); }, nullptr},
+    {"tls-server-name", "name to send as SNI and verify (else VAULT_TLS_SERVER_NAME)",
+     [](const Settings&) { return std::string(); }, nullptr},
     {"skip-verify", "do not verify Vault's certificate; never in production (else VAULT_SKIP_VERIFY)",
-     "false"},
-    {"timeout", "bound on one HTTP request (else VAULT_CLIENT_TIMEOUT)", "5s"},
+     [](const Settings& defaults) { return std::string(defaults.tls.skip_verify ? "true" : "false"); },
+     nullptr},
+    {"timeout", "bound on one HTTP request (else VAULT_CLIENT_TIMEOUT)",
+     [](const Settings& defaults) { return duration_text(defaults.request_timeout); }, nullptr},
     {"max-retries", "retries after a transient failure, within the fetch deadline (else VAULT_MAX_RETRIES)",
-     "2"},
+     [](const Settings& defaults) { return std::to_string(defaults.max_retries); }, nullptr},
     {"retry-wait-ms", "base wait before retry N: N to 1.5 N times this, unless Vault says Retry-After",
-     "1000"},
-    {nullptr, nullptr, nullptr},
-};
+     [](const Settings& defaults) { return std::to_string(defaults.retry_wait.count()); }, nullptr},
+}};
+
+const plugin::OptionTable<Settings, option_specs.size()>& option_table() {
+    static const plugin::OptionTable<Settings, option_specs.size()> table(option_specs);
+    return table;
+}
 
 /// One configurable value: its option name and the environment variable it falls back to, if any.
 struct Source {
@@ -63,13 +105,7 @@ public:
     Reader(const sdksign_option* options, std::size_t count) {
         for (std::size_t i = 0; i < count; ++i) {
             const std::string name = options[i].name;
-            bool known = false;
-            for (const auto& doc : docs) {
-                known = known || (doc.name != nullptr && name == doc.name);
-            }
-            if (!known) {
-                throw VaultError(SDKSIGN_E_CONFIG, "unknown option '" + name + "'");
-            }
+            [[maybe_unused]] const auto& known = option_table().at(name); // throws for an unknown name
             options_[name] = options[i].value;
         }
     }
@@ -162,7 +198,7 @@ Settings::~Settings() {
 }
 
 const sdksign_option_doc* option_docs() noexcept {
-    return &docs[0];
+    return option_table().docs();
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
@@ -218,7 +254,6 @@ Settings parse_settings(const sdksign_option* options, std::size_t count) {
     const Reader read(options, count);
     Settings settings;
 
-    settings.address = "https://127.0.0.1:8200";
     read.text({"", "VAULT_ADDR"}, settings.address);
     read.text({"", "VAULT_AGENT_ADDR"}, settings.address);
     read.text({"address", ""}, settings.address);
@@ -260,13 +295,9 @@ Settings parse_settings(const sdksign_option* options, std::size_t count) {
         return ok;
     });
 
-    std::string auth = "token";
+    std::string auth(plugin::word_of(settings.auth, auth_methods));
     read.text({"auth", ""}, auth);
-    settings.auth =
-        plugin::choose("auth", auth,
-                       std::array<plugin::Choice<AuthMethod>, 3>{{{"token", AuthMethod::token},
-                                                                  {"approle", AuthMethod::approle},
-                                                                  {"kubernetes", AuthMethod::kubernetes}}});
+    settings.auth = plugin::choose("auth", auth, auth_methods);
     read.text({"token", "VAULT_TOKEN"}, settings.token);
     read.text({"token-file", ""}, settings.token_file);
     read.text({"approle-mount", ""}, settings.approle_mount);

@@ -22,7 +22,7 @@ struct TlsSettings {
 };
 
 struct Settings {
-    std::string address;
+    std::string address = "https://127.0.0.1:8200";
     std::string namespace_name;
     TlsSettings tls;
     std::chrono::milliseconds request_timeout{5000};
