@@ -195,13 +195,9 @@ int run(int argc, char** argv) {
         return fail(as_cgi, e.what());
     }
 
-    credentials::Store store(credentials::RefreshPolicy{
-        .refresh_interval = options.refresh_interval,
-        .stale_after = options.stale_after,
-        .fetch_timeout = options.fetch_timeout,
-    });
+    credentials::Store store(options.refresh);
     if (options.command == config::Command::check) {
-        return cli::run_check(*loaded.provider, options.fetch_timeout, std::cout);
+        return cli::run_check(*loaded.provider, options.refresh.fetch_timeout, std::cout);
     }
     try {
         store.refresh(loaded.provider->fetcher(), credentials::meeting_credential);

@@ -294,15 +294,15 @@ std::vector<OptionSpec> make_table() {
              "compiled-in install folder",
              [](auto& o) -> auto& { return o.plugin_dir; }, any_text),
         milliseconds("fetch-timeout-ms", 1, 60000, "bound on one credential fetch",
-                     [](auto& o) -> auto& { return o.fetch_timeout; }),
+                     [](auto& o) -> auto& { return o.refresh.fetch_timeout; }),
         milliseconds("refresh-interval-ms", 0, 86400000,
                      "milliseconds between credential refreshes in FastCGI mode; 0 follows the provider's hint "
                      "(file: 2 s, vault: its refresh-interval, env: never)",
-                     [](auto& o) -> auto& { return o.refresh_interval; }),
+                     [](auto& o) -> auto& { return o.refresh.refresh_interval; }),
         seconds("stale-after", 0, 86400,
                 "seconds to keep serving the last good credential while refreshes fail; then 503 until one "
                 "succeeds",
-                [](auto& o) -> auto& { return o.stale_after; }),
+                [](auto& o) -> auto& { return o.refresh.stale_after; }),
         whole("max-body-bytes", "N", 1, 16777216, "largest request body accepted (413 beyond)",
               [](auto& o) -> auto& { return o.app.max_body_bytes; }),
         custom(row("cors-origin", OptionKind::list, "ORIGIN",

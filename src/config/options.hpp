@@ -8,6 +8,7 @@
 // Provider options live in a section named after the provider (`[env] key-var = ...`, `--env.key-var`,
 // `SDKSIGN_ENV__KEY_VAR`); the credentials part checks them against the options the provider documents.
 #include "app/settings.hpp"
+#include "credentials/refresh_policy.hpp"
 #include "gateway/fastcgi_server.hpp"
 #include "log/log.hpp"
 
@@ -53,11 +54,8 @@ struct Options {
     std::string provider = "env";
     std::filesystem::path provider_path;
     std::filesystem::path plugin_dir;
-    std::chrono::milliseconds fetch_timeout{5000};
-    /// Zero: follow the provider's refresh hint.
-    std::chrono::milliseconds refresh_interval{0};
-    /// How long the last good credential is served while refreshes fail.
-    std::chrono::seconds stale_after{300};
+    /// Fetch timeout, refresh interval and stale window, as the credential store takes them.
+    credentials::RefreshPolicy refresh;
     /// False: no core file and a non-dumpable process (see process/hardening.hpp).
     bool core_dumps = false;
     /// Checked against the provider's documented options once it is loaded.

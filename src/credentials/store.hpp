@@ -9,6 +9,7 @@
 // refresh_due, which follows the provider's hint or a configured interval, retries failures with backoff, and
 // after the stale window stops serving the last good credential.
 #include "credentials/credential_source.hpp"
+#include "credentials/refresh_policy.hpp"
 #include "errors.hpp"
 
 #include <array>
@@ -20,15 +21,6 @@
 #include <string>
 
 namespace sdksign::credentials {
-
-struct RefreshPolicy {
-    /// Time between successful refreshes; zero follows the provider's hint (and zero hint: never).
-    std::chrono::milliseconds refresh_interval{0};
-    /// How long the last good credential is still served after refreshes start failing.
-    std::chrono::seconds stale_after{300};
-    /// Bound on one fetch, handed to the provider as its deadline.
-    std::chrono::milliseconds fetch_timeout{5000};
-};
 
 class Store final : public CredentialSource {
 public:

@@ -82,9 +82,9 @@ BOOST_AUTO_TEST_CASE(defaults) {
     BOOST_TEST(options.provider == "env");
     BOOST_TEST(options.provider_path.empty());
     BOOST_TEST(options.plugin_dir.empty());
-    BOOST_TEST(options.fetch_timeout.count() == 5000);
-    BOOST_TEST(options.refresh_interval.count() == 0);
-    BOOST_TEST(options.stale_after.count() == 300);
+    BOOST_TEST(options.refresh.fetch_timeout.count() == 5000);
+    BOOST_TEST(options.refresh.refresh_interval.count() == 0);
+    BOOST_TEST(options.refresh.stale_after.count() == 300);
     BOOST_TEST(options.section_options.empty());
     BOOST_TEST(options.app.max_body_bytes == 102400u);
     BOOST_TEST(options.app.allowed_origins.empty());
@@ -167,12 +167,13 @@ BOOST_AUTO_TEST_CASE(every_host_option_reaches_its_field) {
         {{"--provider=vault"}, [](const Options& o) { return o.provider == "vault"; }},
         {{"--provider-path=/opt/p.so"}, [](const Options& o) { return o.provider_path == "/opt/p.so"; }},
         {{"--plugin-dir=/opt/plugins"}, [](const Options& o) { return o.plugin_dir == "/opt/plugins"; }},
-        {{"--fetch-timeout-ms=250"}, [](const Options& o) { return o.fetch_timeout.count() == 250; }},
-        {{"--refresh-interval-ms=250"}, [](const Options& o) { return o.refresh_interval.count() == 250; }},
+        {{"--fetch-timeout-ms=250"}, [](const Options& o) { return o.refresh.fetch_timeout.count() == 250; }},
+        {{"--refresh-interval-ms=250"},
+         [](const Options& o) { return o.refresh.refresh_interval.count() == 250; }},
         {{"--refresh-interval-ms=86400000"},
-         [](const Options& o) { return o.refresh_interval.count() == 86400000; }},
-        {{"--stale-after=0"}, [](const Options& o) { return o.stale_after.count() == 0; }},
-        {{"--stale-after=3600"}, [](const Options& o) { return o.stale_after.count() == 3600; }},
+         [](const Options& o) { return o.refresh.refresh_interval.count() == 86400000; }},
+        {{"--stale-after=0"}, [](const Options& o) { return o.refresh.stale_after.count() == 0; }},
+        {{"--stale-after=3600"}, [](const Options& o) { return o.refresh.stale_after.count() == 3600; }},
         {{"--max-body-bytes=1"}, [](const Options& o) { return o.app.max_body_bytes == 1u; }},
         {{"--max-body-bytes=16777216"}, [](const Options& o) { return o.app.max_body_bytes == 16777216u; }},
         {{"--cors-max-age=0"}, [](const Options& o) { return o.app.cors_max_age_seconds == 0; }},
@@ -204,7 +205,7 @@ BOOST_AUTO_TEST_CASE(environment_names_map_to_options) {
     BOOST_TEST(options.app.max_body_bytes == 2048u);
     BOOST_TEST(options.app.default_expiration_seconds == 3600);
     BOOST_TEST(options.app.sign_path == "/zoom/sign");
-    BOOST_TEST(options.fetch_timeout.count() == 100);
+    BOOST_TEST(options.refresh.fetch_timeout.count() == 100);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_options_are_named) {
