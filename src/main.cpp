@@ -120,8 +120,6 @@ int serve(const config::Options& options, credentials::Store& store, credentials
     } else {
         log::debug("main", "serving FastCGI on the socket inherited as fd 0");
     }
-    // Before the refresher's thread exists, so that it inherits the mask and never takes a stop signal.
-    gateway::block_stop_signals();
     // CGI answers one request with the credential fetched at start-up; a FastCGI process lives on, so a
     // thread of its own keeps the credential fresh (requests never wait on the source).
     credentials::Refresher refresher(store, provider.fetcher());
@@ -188,6 +186,12 @@ int run(int argc, char** argv) {
         break;
     }
 
+    if (serving && !as_cgi) {
+        // Before the provider is loaded: it may start threads (libcurl's resolver), and so does the
+        // refresher; they inherit the mask, and only the FastCGI server's signal watcher takes a stop
+        // signal, also one sent during start-up. A CGI process keeps the defaults: its server may stop it.
+        gateway::block_stop_signals();
+    }
     LoadedProvider loaded;
     try {
         loaded = load_provider(options);
