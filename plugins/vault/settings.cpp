@@ -190,6 +190,20 @@ void require(bool condition, const std::string& message) {
     }
 }
 
+/// `value` (slashes already trimmed) names a path in Vault's API: an empty, `.` or `..` segment would be
+/// dropped or resolved by libcurl or Vault and read some other path than the one written.
+void require_segments(std::string_view option, const std::string& value) {
+    std::string_view rest = value;
+    while (!rest.empty()) {
+        const auto slash = rest.find('/');
+        const std::string_view segment = rest.substr(0, slash);
+        require(!segment.empty() && segment != "." && segment != "..",
+                "option '" + std::string(option) + "' (" + value +
+                    ") has an empty, '.' or '..' segment; write the path itself");
+        rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    }
+}
+
 } // namespace
 
 Settings::~Settings() {
@@ -310,6 +324,8 @@ Settings parse_settings(const sdksign_option* options, std::size_t count) {
     read.text({"kubernetes-token-file", ""}, settings.kubernetes_token_file);
     settings.approle_mount = without_slashes(settings.approle_mount);
     settings.kubernetes_mount = without_slashes(settings.kubernetes_mount);
+    require_segments("approle-mount", settings.approle_mount);
+    require_segments("kubernetes-mount", settings.kubernetes_mount);
 
     switch (settings.auth) {
     case AuthMethod::token:
@@ -340,6 +356,9 @@ Settings parse_settings(const sdksign_option* options, std::size_t count) {
     settings.mount = without_slashes(settings.mount);
     settings.path = without_slashes(settings.path);
     settings.video_path = without_slashes(settings.video_path);
+    require_segments("mount", settings.mount);
+    require_segments("path", settings.path);
+    require_segments("video-path", settings.video_path);
     require(!settings.mount.empty(), "option 'mount' is empty");
     require(!settings.path.empty(), "option 'path' is empty");
     require(!settings.key_field.empty() && !settings.secret_field.empty(),

@@ -134,7 +134,7 @@ Reply VaultClient::call_once(const char* method, const std::string& route, std::
                              std::string_view body, Clock::time_point deadline, long& retry_after_s) {
     HttpRequest request;
     request.method = method;
-    request.url = base_url_ + "/v1/" + route;
+    request.url = base_url_ + "/v1/" + encode_route(route);
     request.token = token;
     request.namespace_name = namespace_name_;
     request.body = body;
@@ -207,6 +207,27 @@ std::string error_text(std::string_view body) {
         text += "...";
     }
     return text;
+}
+
+std::string encode_route(std::string_view route) {
+    // Go's shouldEscape(c, encodePath): unreserved bytes and the sub-delimiters a path may hold stay as
+    // they are; `/` is the separator the caller meant.
+    constexpr std::string_view kept =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~$&+,/:;=@";
+    constexpr std::string_view hex = "0123456789ABCDEF";
+    std::string encoded;
+    encoded.reserve(route.size());
+    for (const char c : route) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (kept.find(c) != std::string_view::npos) {
+            encoded.push_back(c);
+        } else {
+            encoded.push_back('%');
+            encoded.push_back(hex[byte >> 4U]);
+            encoded.push_back(hex[byte & 0x0FU]);
+        }
+    }
+    return encoded;
 }
 
 } // namespace sdksign::vault

@@ -50,4 +50,8 @@ private:
 /// joined with "; ", or "" when there are none. Vault's messages never contain the secrets it stores.
 std::string error_text(std::string_view body);
 
+/// `route` as a URL path, each `/`-separated segment percent-encoded as Go's url.URL.EscapedPath does, so a
+/// `#`, `?`, space or `%` in a mount or secret path reaches Vault as part of that segment.
+std::string encode_route(std::string_view route);
+
 } // namespace sdksign::vault

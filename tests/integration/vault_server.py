@@ -60,7 +60,7 @@ Every POST body is a JSON object; omitted fields take the defaults shown. `names
   POST /_test/come-back    {}             listens again on the same port
   GET  /_test/requests     -> {"requests":[{"method","path","query","namespace","x_vault_request",
                               "token","client_cert_cn","status"}...]}  the last 10000 /v1/ requests, oldest
-                              first (status null for a dropped connection)
+                              first (status null for a dropped connection); "path" as sent, percent-encoded
   POST /_test/requests/clear {}
   GET  /_test/state        -> {"sealed":bool,"listening":bool,"port":P,"tls":bool}
 Vault's own writes work as well, with a token: POST /v1/<mount>/data/<path> {"data":{...}} on a v2 mount,
@@ -585,7 +585,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def dispatch(self, method):
         app = self.server.app
         parsed = urllib.parse.urlsplit(self.path)
-        path = parsed.path
+        # Vault routes on the decoded path (Go's url.URL.Path); the log keeps what was sent.
+        path = urllib.parse.unquote(parsed.path)
         query = urllib.parse.parse_qs(parsed.query)
         try:
             body = self.read_body()
@@ -603,7 +604,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.server.control_only or not path.startswith("/v1/"):
             self.send_json(404, {"errors": []})
             return
-        entry = {"method": method, "path": path, "query": parsed.query,
+        entry = {"method": method, "path": parsed.path, "query": parsed.query,
                  "namespace": self.headers.get("X-Vault-Namespace"),
                  "x_vault_request": self.headers.get("X-Vault-Request"),
                  "token": self.headers.get("X-Vault-Token"), "client_cert_cn": self.client_cn(), "status": None}

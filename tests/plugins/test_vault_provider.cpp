@@ -239,6 +239,25 @@ BOOST_AUTO_TEST_CASE(maps_meeting_and_video_to_their_paths) {
     BOOST_TEST(with_video.fetch("meeting", deadline).credential->key == test_key);
 }
 
+BOOST_AUTO_TEST_CASE(percent_encodes_reserved_bytes_in_mounts_and_paths) {
+    // Unencoded, `#` and `?` would end the path and read "zoom" or "q", another secret.
+    seed(server, "zoom", R"({"key":"wrong-key","secret":"wrong-secret"})");
+    seed(server, "zoom#1/meeting", default_pair());
+    seed(server, "q?a/my app", R"({"key":"video-key","secret":"video-secret"})");
+    server.control("mount", R"({"path":"kv 100%","version":2})");
+    seed(server, "x", R"({"key":"mount-key","secret":"mount-secret"})", "kv 100%");
+    Provider provider(library(), options("/zoom#1/meeting/", {{"video-path", "q?a/my app"}}));
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    BOOST_TEST(provider.fetch("video", deadline).credential->key == "video-key");
+    Provider odd_mount(library(), options("x", {{"mount", "kv 100%"}}));
+    BOOST_TEST(odd_mount.fetch("meeting", deadline).credential->key == "mount-key");
+    const auto seen = server.requests();
+    BOOST_REQUIRE_EQUAL(seen.size(), 3U);
+    BOOST_TEST(seen[0].path == "/v1/secret/data/zoom%231/meeting");
+    BOOST_TEST(seen[1].path == "/v1/secret/data/q%3Fa/my%20app");
+    BOOST_TEST(seen[2].path == "/v1/kv%20100%25/data/x");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(kv_errors, PlainFixture)
@@ -485,6 +504,14 @@ BOOST_AUTO_TEST_CASE(refuses_malformed_settings_at_start_up) {
     refused({{"auth", "kubernetes"}}, "kubernetes-role");
     refused({{"token", "a"}, {"token-file", "/x"}}, "not both");
     refused({{"client-cert", "/c.pem"}}, "both or neither");
+    refused({{"path", "a//b"}}, "option 'path' (a//b) has an empty");
+    refused({{"path", "team/../other"}}, "option 'path'");
+    refused({{"video-path", "./video"}}, "option 'video-path'");
+    refused({{"mount", "kv/.."}}, "option 'mount'");
+    refused({{"auth", "approle"}, {"role-id", "r"}, {"approle-mount", "app//role"}},
+            "option 'approle-mount'");
+    refused({{"auth", "kubernetes"}, {"kubernetes-role", "r"}, {"kubernetes-mount", "../k8s"}},
+            "option 'kubernetes-mount'");
     {
         const ScopedVariable variable("VAULT_SKIP_VERIFY", "yes please");
         refused({}, "VAULT_SKIP_VERIFY");
