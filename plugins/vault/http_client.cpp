@@ -1,13 +1,18 @@
 #include "http_client.hpp"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <strings.h>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <mutex>
+#include <utility>
 
 namespace sdksign::vault {
 
@@ -122,6 +127,42 @@ TransportError::Kind kind_of(CURLcode code) {
     }
 }
 
+struct UrlCleanup {
+    void operator()(CURLU* url) const noexcept { curl_url_cleanup(url); }
+};
+
+struct CurlFree {
+    void operator()(char* text) const noexcept { curl_free(text); }
+};
+
+/// The URL's scheme and host as libcurl reads them; empty when it cannot (curl_easy_perform then says why).
+std::pair<std::string, std::string> scheme_and_host(const std::string& url) {
+    const std::unique_ptr<CURLU, UrlCleanup> parsed(curl_url());
+    if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+        return {};
+    }
+    const auto part = [&](CURLUPart which) {
+        char* raw = nullptr;
+        if (curl_url_get(parsed.get(), which, &raw, 0) != CURLUE_OK || raw == nullptr) {
+            return std::string();
+        }
+        const std::unique_ptr<char, CurlFree> owned(raw);
+        return std::string(owned.get());
+    };
+    return {part(CURLUPART_SCHEME), part(CURLUPART_HOST)};
+}
+
+/// The first of `names` set to something, as Go's getEnvAny.
+std::string first_variable(std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+        const char* value = std::getenv(name);
+        if (value != nullptr && *value != '\0') {
+            return value;
+        }
+    }
+    return {};
+}
+
 template<typename Value> void set(CURL* curl, CURLoption option, Value value) {
     if (curl_easy_setopt(curl, option, value) != CURLE_OK) {
         throw TransportError(TransportError::Kind::other, "libcurl refused an option");
@@ -130,13 +171,38 @@ template<typename Value> void set(CURL* curl, CURLoption option, Value value) {
 
 } // namespace
 
+bool is_loopback_host(std::string_view host) {
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    if (host.size() == 9 && strncasecmp(host.data(), "localhost", 9) == 0) {
+        return true;
+    }
+    const std::string text(host);
+    in_addr v4{};
+    if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+        return (ntohl(v4.s_addr) >> 24U) == 127U;
+    }
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+        return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127U);
+    }
+    return false;
+}
+
 struct HttpClient::Handle {
     std::unique_ptr<CURL, EasyCleanup> curl;
     Slist connect_to;
+    std::string vault_proxy;
+    // libcurl would read its own set (ALL_PROXY too, lower-case first); each request names its proxy instead.
+    std::string https_proxy = first_variable({"HTTPS_PROXY", "https_proxy"});
+    std::string http_proxy = first_variable({"http_proxy"});
+    std::string no_proxy = first_variable({"NO_PROXY", "no_proxy"});
 };
 
-HttpClient::HttpClient(const TlsSettings& tls, const std::string& connect_to)
+HttpClient::HttpClient(const TlsSettings& tls, const std::string& connect_to, const std::string& proxy)
     : handle_(std::make_unique<Handle>()) {
+    handle_->vault_proxy = proxy;
     global_init();
     handle_->curl.reset(curl_easy_init());
     if (!handle_->curl) {
@@ -193,6 +259,20 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     std::array<char, CURL_ERROR_SIZE> error{};
     set(curl, CURLOPT_ERRORBUFFER, error.data());
     set(curl, CURLOPT_URL, request.url.c_str());
+    // Chosen per request: a redirect may change the scheme or the host. An empty CURLOPT_PROXY means no
+    // proxy and an empty CURLOPT_NOPROXY no exceptions, whatever the environment says.
+    const auto [scheme, host] = scheme_and_host(request.url);
+    if (!handle_->vault_proxy.empty()) {
+        set(curl, CURLOPT_PROXY, handle_->vault_proxy.c_str());
+        set(curl, CURLOPT_NOPROXY, "");
+    } else if (is_loopback_host(host)) {
+        set(curl, CURLOPT_PROXY, "");
+        set(curl, CURLOPT_NOPROXY, "");
+    } else {
+        set(curl, CURLOPT_PROXY,
+            scheme == "https" ? handle_->https_proxy.c_str() : handle_->http_proxy.c_str());
+        set(curl, CURLOPT_NOPROXY, handle_->no_proxy.c_str());
+    }
     set(curl, CURLOPT_HTTPHEADER, headers.get());
     set(curl, CURLOPT_WRITEDATA, &exchange);
     set(curl, CURLOPT_HEADERDATA, &exchange);

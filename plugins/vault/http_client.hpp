@@ -1,6 +1,9 @@
 #pragma once
 // One HTTP exchange with libcurl: no redirects followed, no retries (vault_client does both), TLS as
 // configured. The connection is kept between calls. Everything received lands in wiped memory.
+// Proxies as Vault's Go client chooses them: VAULT_PROXY_ADDR / VAULT_HTTP_PROXY for every request, else
+// https_proxy / HTTPS_PROXY, http_proxy and NO_PROXY / no_proxy, never for a loopback host, and never the
+// upper-case HTTP_PROXY, which in a CGI process is the client's `Proxy:` header (httpoxy).
 #include "errors.hpp"
 #include "settings.hpp"
 
@@ -43,11 +46,15 @@ private:
     Kind kind_;
 };
 
+/// localhost, 127.0.0.0/8 or ::1 (bracketed or not, or IPv4-mapped), as Go's proxy rules see loopback.
+bool is_loopback_host(std::string_view host);
+
 class HttpClient {
 public:
     /// `connect_to` is a CURLOPT_CONNECT_TO entry ("name::host:") when the TLS server name differs from
-    /// the address's host, empty otherwise.
-    HttpClient(const TlsSettings& tls, const std::string& connect_to);
+    /// the address's host, empty otherwise. `proxy` (Settings::proxy) overrides the standard variables,
+    /// which are read here, once.
+    HttpClient(const TlsSettings& tls, const std::string& connect_to, const std::string& proxy);
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
     HttpClient(HttpClient&&) = delete;

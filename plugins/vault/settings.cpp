@@ -278,6 +278,12 @@ Settings parse_settings(const sdksign_option* options, std::size_t count) {
     while (settings.address.ends_with('/')) {
         settings.address.pop_back();
     }
+    // VAULT_PROXY_ADDR supersedes VAULT_HTTP_PROXY, as in the Go client's ReadEnvironment.
+    read.text({"", "VAULT_HTTP_PROXY"}, settings.proxy);
+    read.text({"", "VAULT_PROXY_ADDR"}, settings.proxy);
+    // Not quoted: a proxy URL may carry a password.
+    require(settings.proxy.empty() || settings.proxy.find("://") != std::string::npos,
+            "the proxy in VAULT_PROXY_ADDR or VAULT_HTTP_PROXY must be a URL such as http://proxy:3128");
     read.text({"namespace", "VAULT_NAMESPACE"}, settings.namespace_name);
     settings.namespace_name = without_slashes(settings.namespace_name);
 

@@ -28,6 +28,9 @@ struct Settings {
     std::chrono::milliseconds request_timeout{5000};
     int max_retries = 2;
     std::chrono::milliseconds retry_wait{1000};
+    /// VAULT_PROXY_ADDR, else VAULT_HTTP_PROXY: the proxy for every request, loopback included, as the Go
+    /// client's http.ProxyURL. Empty: the standard variables choose (http_client.hpp).
+    std::string proxy;
 
     AuthMethod auth = AuthMethod::token;
     // A token given inline (option or VAULT_TOKEN) is a secret: it is wiped with the settings.

@@ -79,7 +79,7 @@ std::string milliseconds_text(Clock::duration duration) {
 VaultClient::VaultClient(const Settings& settings)
     : address_(settings.address), base_url_(base_url(settings)), namespace_name_(settings.namespace_name),
       request_timeout_(settings.request_timeout), max_retries_(settings.max_retries),
-      retry_wait_(settings.retry_wait), http_(settings.tls, connect_to(settings)),
+      retry_wait_(settings.retry_wait), http_(settings.tls, connect_to(settings), settings.proxy),
       jitter_(std::random_device{}()) { }
 
 Reply VaultClient::call(const char* method, const std::string& route, std::string_view token,

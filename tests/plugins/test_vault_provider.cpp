@@ -12,10 +12,15 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -50,10 +55,28 @@ std::shared_ptr<const ProviderLibrary> library() {
 
 /// No VAULT_* variable of the machine running the tests may change what they see.
 void clear_vault_environment() {
-    for (const char* name :
-         {"VAULT_ADDR", "VAULT_AGENT_ADDR", "VAULT_TOKEN", "VAULT_NAMESPACE", "VAULT_CACERT", "VAULT_CAPATH",
-          "VAULT_CLIENT_CERT", "VAULT_CLIENT_KEY", "VAULT_TLS_SERVER_NAME", "VAULT_SKIP_VERIFY",
-          "VAULT_CLIENT_TIMEOUT", "VAULT_MAX_RETRIES"}) {
+    for (const char* name : {"VAULT_ADDR",
+                             "VAULT_AGENT_ADDR",
+                             "VAULT_TOKEN",
+                             "VAULT_NAMESPACE",
+                             "VAULT_CACERT",
+                             "VAULT_CAPATH",
+                             "VAULT_CLIENT_CERT",
+                             "VAULT_CLIENT_KEY",
+                             "VAULT_TLS_SERVER_NAME",
+                             "VAULT_SKIP_VERIFY",
+                             "VAULT_CLIENT_TIMEOUT",
+                             "VAULT_MAX_RETRIES",
+                             "VAULT_HTTP_PROXY",
+                             "VAULT_PROXY_ADDR",
+                             "http_proxy",
+                             "HTTP_PROXY",
+                             "https_proxy",
+                             "HTTPS_PROXY",
+                             "ALL_PROXY",
+                             "all_proxy",
+                             "NO_PROXY",
+                             "no_proxy"}) {
         ::unsetenv(name);
     }
 }
@@ -145,6 +168,81 @@ struct PlainFixture {
         return count;
     }
     VaultTestServer& server;
+};
+
+/// A stand-in HTTP proxy on 127.0.0.1: it answers every request with a KV v2 secret whose key is
+/// "proxied-key" and counts them, so a test sees whether the provider went through a proxy.
+class FakeProxy {
+public:
+    FakeProxy() : listener_(::socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        auto* generic = reinterpret_cast<sockaddr*>(&address);
+        if (listener_.fd < 0 || ::bind(listener_.fd, generic, length) != 0 ||
+            ::listen(listener_.fd, 8) != 0 || ::getsockname(listener_.fd, generic, &length) != 0) {
+            throw std::runtime_error("the test proxy cannot listen");
+        }
+        url_ = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+        thread_ = std::thread([this] { serve(); });
+    }
+    FakeProxy(const FakeProxy&) = delete;
+    FakeProxy& operator=(const FakeProxy&) = delete;
+    FakeProxy(FakeProxy&&) = delete;
+    FakeProxy& operator=(FakeProxy&&) = delete;
+    ~FakeProxy() {
+        // Wakes the accept() below with an error.
+        ::shutdown(listener_.fd, SHUT_RDWR);
+        thread_.join();
+    }
+    [[nodiscard]] const std::string& url() const { return url_; }
+    [[nodiscard]] int requests() const { return requests_.load(); }
+
+private:
+    struct Socket {
+        explicit Socket(int descriptor) : fd(descriptor) { }
+        Socket(const Socket&) = delete;
+        Socket& operator=(const Socket&) = delete;
+        Socket(Socket&&) = delete;
+        Socket& operator=(Socket&&) = delete;
+        ~Socket() {
+            if (fd >= 0) {
+                ::close(fd);
+            }
+        }
+        int fd;
+    };
+
+    void serve() {
+        while (true) {
+            const Socket connection(::accept(listener_.fd, nullptr, nullptr));
+            if (connection.fd < 0) {
+                return;
+            }
+            std::string head;
+            std::array<char, 4096> buffer{};
+            while (head.find("\r\n\r\n") == std::string::npos) {
+                const auto got = ::recv(connection.fd, buffer.data(), buffer.size(), 0);
+                if (got <= 0) {
+                    break;
+                }
+                head.append(buffer.data(), static_cast<std::size_t>(got));
+            }
+            ++requests_;
+            const std::string body =
+                R"({"data":{"data":{"key":"proxied-key","secret":"proxied-secret"},"metadata":{"version":1}}})";
+            const std::string answer =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+            static_cast<void>(::send(connection.fd, answer.data(), answer.size(), MSG_NOSIGNAL));
+        }
+    }
+
+    Socket listener_;
+    std::string url_;
+    std::atomic<int> requests_{0};
+    std::thread thread_;
 };
 
 std::chrono::milliseconds elapsed_since(std::chrono::steady_clock::time_point start) {
@@ -256,6 +354,76 @@ BOOST_AUTO_TEST_CASE(percent_encodes_reserved_bytes_in_mounts_and_paths) {
     BOOST_TEST(seen[0].path == "/v1/secret/data/zoom%231/meeting");
     BOOST_TEST(seen[1].path == "/v1/secret/data/q%3Fa/my%20app");
     BOOST_TEST(seen[2].path == "/v1/kv%20100%25/data/x");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(proxies, PlainFixture)
+
+BOOST_AUTO_TEST_CASE(a_loopback_vault_never_goes_through_the_standard_proxies) {
+    seed(server, "direct/meeting", default_pair());
+    const FakeProxy proxy;
+    const ScopedVariable http("http_proxy", proxy.url().c_str());
+    const ScopedVariable https("https_proxy", proxy.url().c_str());
+    const ScopedVariable all("ALL_PROXY", proxy.url().c_str());
+    const auto port = server.address().substr(server.address().rfind(':'));
+    for (const std::string& address : {server.address(), "http://localhost" + port}) {
+        BOOST_TEST_CONTEXT("address " << address) {
+            Provider provider(library(), options("direct/meeting", {{"address", address}}));
+            BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+        }
+    }
+    BOOST_TEST(proxy.requests() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(other_hosts_use_http_proxy_unless_no_proxy_names_them) {
+    const FakeProxy proxy;
+    const ScopedVariable http("http_proxy", proxy.url().c_str());
+    const Options remote = options("p", {{"address", "http://vault.invalid:8200"}, {"max-retries", "0"}});
+    {
+        Provider provider(library(), remote);
+        BOOST_TEST(provider.fetch("meeting", deadline).credential->key == "proxied-key");
+    }
+    BOOST_TEST(proxy.requests() == 1);
+    {
+        const ScopedVariable none("NO_PROXY", "example.com,vault.invalid");
+        Provider provider(library(), remote);
+        BOOST_TEST(failure_of(provider).status == SDKSIGN_E_UNAVAILABLE,
+                   "vault.invalid is looked up directly");
+    }
+    BOOST_TEST(proxy.requests() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(never_uses_the_upper_case_http_proxy_of_a_cgi_request) {
+    const FakeProxy proxy;
+    const ScopedVariable httpoxy("HTTP_PROXY", proxy.url().c_str());
+    Provider provider(library(),
+                      options("p", {{"address", "http://vault.invalid:8200"}, {"max-retries", "0"}}));
+    BOOST_TEST(failure_of(provider).status == SDKSIGN_E_UNAVAILABLE);
+    BOOST_TEST(proxy.requests() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(vault_proxy_addr_then_vault_http_proxy_carry_every_request) {
+    const FakeProxy chosen;
+    const FakeProxy passed_over;
+    const ScopedVariable http("http_proxy", passed_over.url().c_str());
+    const ScopedVariable none("NO_PROXY", "*");
+    {
+        const ScopedVariable vault_proxy("VAULT_HTTP_PROXY", chosen.url().c_str());
+        Provider provider(library(), options("p"));
+        BOOST_TEST(provider.fetch("meeting", deadline).credential->key == "proxied-key",
+                   "even a loopback Vault, as the Go client's http.ProxyURL");
+    }
+    {
+        const ScopedVariable vault_proxy("VAULT_HTTP_PROXY", passed_over.url().c_str());
+        const ScopedVariable proxy_addr("VAULT_PROXY_ADDR", chosen.url().c_str());
+        Provider provider(library(), options("p"));
+        BOOST_TEST(provider.fetch("meeting", deadline).credential->key == "proxied-key");
+    }
+    BOOST_TEST(chosen.requests() == 2);
+    BOOST_TEST(passed_over.requests() == 0);
+    const ScopedVariable malformed("VAULT_PROXY_ADDR", "proxy:3128");
+    BOOST_CHECK_THROW(Provider(library(), options("p")), ConfigError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,6 +9,7 @@
 #include <vector>
 
 using sdksign::vault::encode_route;
+using sdksign::vault::is_loopback_host;
 
 BOOST_AUTO_TEST_SUITE(vault_client_cpp)
 
@@ -29,6 +30,30 @@ BOOST_AUTO_TEST_CASE(routes_are_encoded_segment_by_segment_as_go_does) {
     for (const auto& [route, expected] : cases) {
         BOOST_TEST_CONTEXT("route '" << route << "'") {
             BOOST_TEST(encode_route(route) == expected);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(loopback_hosts_as_gos_proxy_rules_see_them) {
+    const std::vector<std::pair<std::string, bool>> cases = {
+        {"localhost", true},
+        {"LocalHost", true},
+        {"127.0.0.1", true},
+        {"127.255.0.9", true},
+        {"::1", true},
+        {"[::1]", true},
+        {"[::ffff:127.0.0.1]", true},
+        {"128.0.0.1", false},
+        {"10.0.0.1", false},
+        {"vault.example.com", false},
+        {"localhost.example", false},
+        {"[::2]", false},
+        {"", false},
+        {"127.0.0.1.nip.io", false},
+    };
+    for (const auto& [host, expected] : cases) {
+        BOOST_TEST_CONTEXT("host '" << host << "'") {
+            BOOST_TEST(is_loopback_host(host) == expected);
         }
     }
 }
