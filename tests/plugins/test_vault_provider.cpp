@@ -6,6 +6,7 @@
 #include "captured_stderr.hpp"
 #include "credentials/provider_plugin.hpp"
 #include "errors.hpp"
+#include "gateway/unique_fd.hpp"
 #include "plugin_paths.hpp"
 #include "scoped_variable.hpp"
 #include "vault_test_server.hpp"
@@ -180,8 +181,8 @@ public:
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         socklen_t length = sizeof address;
         auto* generic = reinterpret_cast<sockaddr*>(&address);
-        if (listener_.fd < 0 || ::bind(listener_.fd, generic, length) != 0 ||
-            ::listen(listener_.fd, 8) != 0 || ::getsockname(listener_.fd, generic, &length) != 0) {
+        if (listener_.get() < 0 || ::bind(listener_.get(), generic, length) != 0 ||
+            ::listen(listener_.get(), 8) != 0 || ::getsockname(listener_.get(), generic, &length) != 0) {
             throw std::runtime_error("the test proxy cannot listen");
         }
         url_ = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
@@ -193,37 +194,23 @@ public:
     FakeProxy& operator=(FakeProxy&&) = delete;
     ~FakeProxy() {
         // Wakes the accept() below with an error.
-        ::shutdown(listener_.fd, SHUT_RDWR);
+        ::shutdown(listener_.get(), SHUT_RDWR);
         thread_.join();
     }
     [[nodiscard]] const std::string& url() const { return url_; }
     [[nodiscard]] int requests() const { return requests_.load(); }
 
 private:
-    struct Socket {
-        explicit Socket(int descriptor) : fd(descriptor) { }
-        Socket(const Socket&) = delete;
-        Socket& operator=(const Socket&) = delete;
-        Socket(Socket&&) = delete;
-        Socket& operator=(Socket&&) = delete;
-        ~Socket() {
-            if (fd >= 0) {
-                ::close(fd);
-            }
-        }
-        int fd;
-    };
-
     void serve() {
         while (true) {
-            const Socket connection(::accept(listener_.fd, nullptr, nullptr));
-            if (connection.fd < 0) {
+            const sdksign::gateway::UniqueFd connection(::accept(listener_.get(), nullptr, nullptr));
+            if (connection.get() < 0) {
                 return;
             }
             std::string head;
             std::array<char, 4096> buffer{};
             while (head.find("\r\n\r\n") == std::string::npos) {
-                const auto got = ::recv(connection.fd, buffer.data(), buffer.size(), 0);
+                const auto got = ::recv(connection.get(), buffer.data(), buffer.size(), 0);
                 if (got <= 0) {
                     break;
                 }
@@ -235,11 +222,11 @@ private:
             const std::string answer =
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
                 std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-            static_cast<void>(::send(connection.fd, answer.data(), answer.size(), MSG_NOSIGNAL));
+            static_cast<void>(::send(connection.get(), answer.data(), answer.size(), MSG_NOSIGNAL));
         }
     }
 
-    Socket listener_;
+    sdksign::gateway::UniqueFd listener_;
     std::string url_;
     std::atomic<int> requests_{0};
     std::thread thread_;
