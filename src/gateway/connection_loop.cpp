@@ -221,13 +221,16 @@ std::optional<ReadyConnection> ConnectionLoop::give_back(UniqueFd fd, bool keep,
         look_now = waiting.event_missed;
         waiting.event_missed = false;
         waiting.claimed = look_now;
+        // Counted before it can be seen: once registered (or unclaimed), another worker may take its
+        // event and close it, and its count must already be there to be taken away.
+        waiting_count_.fetch_add(1);
         if (!register_in_epoll(waiting)) {
             entry->in_use = false;
             waiting.fd.reset();
+            waiting_count_.fetch_sub(1);
             return std::nullopt;
         }
     }
-    waiting_count_.fetch_add(1);
     return look_now ? examine(number, phase, 1, true) : std::nullopt;
 }
 
