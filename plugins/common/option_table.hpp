@@ -24,6 +24,19 @@ template<typename Settings> struct OptionSpec {
     void (*apply)(Settings& settings, std::string_view name, const std::string& value);
 };
 
+/// The spec of an option that sets a text field two members deep (`settings.*Group.*Field`, such as a
+/// credential's key and secret names): `Check` refuses a value (a StatusError naming the option), and the
+/// documented default is the field's initial value.
+template<typename Settings, typename Group, Group Settings::*Which, std::string Group::*Field,
+         void (*Check)(std::string_view option, const std::string& value)>
+constexpr OptionSpec<Settings> text_field_option(const char* name, const char* help) noexcept {
+    return {name, help, [](const Settings& defaults) { return defaults.*Which.*Field; },
+            [](Settings& settings, std::string_view option, const std::string& value) {
+                Check(option, value);
+                settings.*Which.*Field = value;
+            }};
+}
+
 template<typename Settings, std::size_t N> class OptionTable {
 public:
     explicit OptionTable(const std::array<OptionSpec<Settings>, N>& specs) : specs_(specs) {

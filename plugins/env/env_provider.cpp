@@ -42,35 +42,29 @@ bool is_variable_name(const std::string& name) {
     });
 }
 
-void set_variable_name(std::string& field, std::string_view option, const std::string& value) {
+void check_variable_name(std::string_view option, const std::string& value) {
     if (!is_variable_name(value)) {
         throw StatusError(SDKSIGN_E_CONFIG,
                           "option '" + std::string(option) + "': '" + value + "' is not a variable name");
     }
-    field = value;
+}
+
+/// One of the four options naming a variable (meeting or video, key or secret).
+template<VariableNames EnvProvider::*Which, std::string VariableNames::*Field>
+constexpr OptionSpec<EnvProvider> variable_option(const char* name, const char* help) noexcept {
+    return sdksign::plugin::text_field_option<EnvProvider, VariableNames, Which, Field, check_variable_name>(
+        name, help);
 }
 
 constexpr std::array<OptionSpec<EnvProvider>, 4> option_specs{{
-    {"key-var", "environment variable holding the Meeting SDK key (client id)",
-     [](const EnvProvider& defaults) { return defaults.meeting.key; },
-     [](EnvProvider& provider, std::string_view option, const std::string& value) {
-         set_variable_name(provider.meeting.key, option, value);
-     }},
-    {"secret-var", "environment variable holding the Meeting SDK secret (client secret)",
-     [](const EnvProvider& defaults) { return defaults.meeting.secret; },
-     [](EnvProvider& provider, std::string_view option, const std::string& value) {
-         set_variable_name(provider.meeting.secret, option, value);
-     }},
-    {"video-key-var", "environment variable holding the Video SDK key",
-     [](const EnvProvider& defaults) { return defaults.video.key; },
-     [](EnvProvider& provider, std::string_view option, const std::string& value) {
-         set_variable_name(provider.video.key, option, value);
-     }},
-    {"video-secret-var", "environment variable holding the Video SDK secret",
-     [](const EnvProvider& defaults) { return defaults.video.secret; },
-     [](EnvProvider& provider, std::string_view option, const std::string& value) {
-         set_variable_name(provider.video.secret, option, value);
-     }},
+    variable_option<&EnvProvider::meeting, &VariableNames::key>(
+        "key-var", "environment variable holding the Meeting SDK key (client id)"),
+    variable_option<&EnvProvider::meeting, &VariableNames::secret>(
+        "secret-var", "environment variable holding the Meeting SDK secret (client secret)"),
+    variable_option<&EnvProvider::video, &VariableNames::key>(
+        "video-key-var", "environment variable holding the Video SDK key"),
+    variable_option<&EnvProvider::video, &VariableNames::secret>(
+        "video-secret-var", "environment variable holding the Video SDK secret"),
 }};
 
 const OptionTable<EnvProvider, option_specs.size()>& option_table() {

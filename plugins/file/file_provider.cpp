@@ -65,11 +65,17 @@ StatusError config_error(std::string_view option, const std::string& why) {
     return {SDKSIGN_E_CONFIG, "option '" + std::string(option) + "': " + why};
 }
 
-void set_entry_name(std::string& field, std::string_view option, const std::string& value) {
+void check_entry_name(std::string_view option, const std::string& value) {
     if (!is_entry_name(value)) {
         throw config_error(option, "'" + value + "' is not a NAME (letters, digits, _ . -)");
     }
-    field = value;
+}
+
+/// One of the four options naming an entry of the file (meeting or video, key or secret).
+template<Names FileProvider::*Which, std::string Names::*Field>
+constexpr OptionSpec<FileProvider> name_option(const char* name, const char* help) noexcept {
+    return sdksign::plugin::text_field_option<FileProvider, Names, Which, Field, check_entry_name>(name,
+                                                                                                   help);
 }
 
 constexpr std::array<Choice<Format>, 3> formats{
@@ -92,26 +98,13 @@ constexpr std::array<OptionSpec<FileProvider>, 8> option_specs{{
      [](FileProvider& provider, std::string_view option, const std::string& value) {
          provider.format = choose(option, value, formats);
      }},
-    {"key-name", "name holding the Meeting SDK key (client id)",
-     [](const FileProvider& defaults) { return defaults.meeting.key; },
-     [](FileProvider& provider, std::string_view option, const std::string& value) {
-         set_entry_name(provider.meeting.key, option, value);
-     }},
-    {"secret-name", "name holding the Meeting SDK secret (client secret)",
-     [](const FileProvider& defaults) { return defaults.meeting.secret; },
-     [](FileProvider& provider, std::string_view option, const std::string& value) {
-         set_entry_name(provider.meeting.secret, option, value);
-     }},
-    {"video-key-name", "name holding the Video SDK key",
-     [](const FileProvider& defaults) { return defaults.video.key; },
-     [](FileProvider& provider, std::string_view option, const std::string& value) {
-         set_entry_name(provider.video.key, option, value);
-     }},
-    {"video-secret-name", "name holding the Video SDK secret",
-     [](const FileProvider& defaults) { return defaults.video.secret; },
-     [](FileProvider& provider, std::string_view option, const std::string& value) {
-         set_entry_name(provider.video.secret, option, value);
-     }},
+    name_option<&FileProvider::meeting, &Names::key>("key-name",
+                                                     "name holding the Meeting SDK key (client id)"),
+    name_option<&FileProvider::meeting, &Names::secret>(
+        "secret-name", "name holding the Meeting SDK secret (client secret)"),
+    name_option<&FileProvider::video, &Names::key>("video-key-name", "name holding the Video SDK key"),
+    name_option<&FileProvider::video, &Names::secret>("video-secret-name",
+                                                      "name holding the Video SDK secret"),
     {"refresh-seconds", "how often the host re-reads the file, 0-86400 (0: never)",
      [](const FileProvider& defaults) { return std::to_string(defaults.refresh_seconds); },
      [](FileProvider& provider, std::string_view option, const std::string& value) {
