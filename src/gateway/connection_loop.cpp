@@ -237,8 +237,8 @@ std::optional<ReadyConnection> ConnectionLoop::give_back(UniqueFd fd, bool keep,
 std::optional<ReadyConnection> ConnectionLoop::accept_connections() {
     // The first connection of the burst is this worker's to look at: a web server writes its request right
     // after connecting, so the head is often there already and is served without another trip through
-    // epoll_wait. It stays claimed from its registration on, so that its first event, should it reach
-    // another worker meanwhile, is only remembered.
+    // epoll_wait. It is claimed from the moment it is in the table and joins the epoll set only if it has
+    // to wait, so no other worker acts on it meanwhile.
     int first = -1;
     int accepted = 0;
     for (; accepted < accepts_per_wakeup; ++accepted) {
