@@ -78,7 +78,12 @@ unsigned usable_cpus() noexcept {
 /// Whether the peer has closed its side (or the connection failed), without reading anything.
 bool peer_closed(int fd) noexcept {
     pollfd watched{fd, POLLRDHUP, 0};
-    return ::poll(&watched, 1, 0) > 0 && (watched.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+    int ready = 0;
+    do {
+        // A signal handler of the embedding process may interrupt even a poll that does not wait.
+        ready = ::poll(&watched, 1, 0);
+    } while (ready < 0 && errno == EINTR);
+    return ready > 0 && (watched.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 } // namespace
@@ -401,7 +406,9 @@ std::optional<ReadyConnection> ConnectionLoop::examine(int fd, Phase phase, std:
             // It stays in the table (and in the epoll set, once registered), claimed: its events while a
             // worker serves it are remembered for give_back.
             checked.ready.fd = std::move(waiting.fd);
-            waiting.event_missed = checked.look_again;
+            // An event taken by another worker while this one peeked (outside the lock) is kept: it may be
+            // the peer's close or the next request, and edge-triggered epoll will not report it again.
+            waiting.event_missed = waiting.event_missed || checked.look_again;
             waiting_count_.fetch_sub(1);
             return std::move(checked.ready);
         }

@@ -6,7 +6,9 @@
 // The properties:
 // - the process never crashes, aborts or hits undefined behaviour (libfcgi's own asserts included);
 // - every connection ends: the server answers and/or closes it within a few seconds of the peer's close
-//   (a hang is a violation, never a libFuzzer timeout);
+//   (a hang is a violation, never a libFuzzer timeout). libFuzzer's -timeout is a periodic SIGALRM, which
+//   interrupts the harness's and the server's system calls: both retry on EINTR, as an embedding process's
+//   signal handlers must not drop a request or end a wait early;
 // - what comes back is a sequence of well-formed FastCGI records (version 1; STDOUT, STDERR, END_REQUEST)
 //   and never holds the secret;
 // - after every input the server still answers a normal request with 200.
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -100,13 +103,19 @@ private:
 };
 
 /// Writes `bytes` in `pieces` writes (a short pause between them lets the loop see each one), closes the
-/// writing side, and returns everything the server sent until it closed.
-std::string exchange(const WireServer& server, std::string_view bytes, unsigned pieces) {
+/// writing side, and returns everything the server sent until it closed. `what` names the exchange in a
+/// violation, with what was sent and received, so that a report from a machine where the input file is lost
+/// still says where the connection stalled.
+std::string exchange(const WireServer& server, std::string_view bytes, unsigned pieces, const char* what) {
     const int fd = server.connect();
     const std::size_t piece = std::max<std::size_t>(1, (bytes.size() + pieces - 1) / std::max(1U, pieces));
     for (std::size_t at = 0; at < bytes.size(); at += piece) {
         const auto count = std::min(piece, bytes.size() - at);
-        if (::send(fd, bytes.data() + at, count, MSG_NOSIGNAL) < 0) {
+        ssize_t sent = 0;
+        do {
+            sent = ::send(fd, bytes.data() + at, count, MSG_NOSIGNAL);
+        } while (sent < 0 && errno == EINTR);
+        if (sent < 0) {
             break; // the server refused and closed: what it sent is still read below
         }
         if (pieces > 1) {
@@ -115,16 +124,31 @@ std::string exchange(const WireServer& server, std::string_view bytes, unsigned 
     }
     ::shutdown(fd, SHUT_WR);
     std::string received;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(end_of_connection_ms);
+    const auto closed_at = std::chrono::steady_clock::now();
+    const auto deadline = closed_at + std::chrono::milliseconds(end_of_connection_ms);
     for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         pollfd watched{fd, POLLIN, 0};
-        if (left.count() <= 0 || ::poll(&watched, 1, static_cast<int>(left.count())) <= 0) {
-            violated("the server neither answered nor closed the connection after the peer's close");
+        const int ready = left.count() <= 0 ? 0 : ::poll(&watched, 1, static_cast<int>(left.count()));
+        if (ready < 0 && errno == EINTR) {
+            continue; // libFuzzer's timer signal (-timeout), not the server
+        }
+        if (ready <= 0) {
+            const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - closed_at);
+            const std::string report =
+                std::string("the server neither answered nor closed the connection after ") +
+                "the peer's close (" + what + ": " + std::to_string(bytes.size()) + " bytes in " +
+                std::to_string(pieces) + " writes; " + std::to_string(received.size()) + " bytes received; " +
+                std::to_string(waited.count()) + " ms after the close)";
+            violated(report.c_str());
         }
         char buffer[4096];
         const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
         if (n <= 0) {
             break; // closed (or reset): the connection has ended
         }
@@ -190,10 +214,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static const std::string probe = normal_request();
     if (size > 0) {
         const unsigned pieces = 1 + (data[0] % 8) * (data[0] % 8);
-        checked_records(
-            exchange(server, std::string_view(reinterpret_cast<const char*>(data + 1), size - 1), pieces));
+        checked_records(exchange(server, std::string_view(reinterpret_cast<const char*>(data + 1), size - 1),
+                                 pieces, "the input"));
     }
-    const std::string answer = checked_records(exchange(server, probe, 1));
+    const std::string answer =
+        checked_records(exchange(server, probe, 1, "the normal request after the input"));
     if (!answer.starts_with("Status: 200")) {
         violated("after the input, a normal request was not answered with 200");
     }
