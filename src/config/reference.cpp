@@ -11,8 +11,10 @@ namespace sdksign::config {
 namespace {
 
 constexpr std::string_view usage_lines[][2] = {
-    {"sdksign [serve] [OPTIONS]", "serve Zoom Meeting SDK signatures (FastCGI or CGI)"},
-    {"sdksign sign [OPTIONS] [JSON]", "sign one request body (default {}) and print the response"},
+    {"sdksign [serve] [OPTIONS]", "serve Zoom Meeting and Video SDK signatures (FastCGI or CGI)"},
+    {"sdksign sign [OPTIONS] [--video] [JSON]",
+     "sign one request body (default {}) as the Meeting SDK endpoint, or with --video the Video SDK one, "
+     "and print the response"},
     {"sdksign check [OPTIONS]", "load the provider and report whether credentials are usable"},
 };
 
