@@ -4,6 +4,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 namespace sdksign::config {
@@ -120,10 +121,14 @@ std::string man_page() {
 
 std::string help_text(const std::string& provider, const std::vector<sdksign_option_doc>& provider_docs) {
     std::ostringstream out;
+    // The descriptions start in one column, two blanks after the longest usage.
+    std::size_t column = 0;
+    for (const auto& line : usage_lines) {
+        column = std::max(column, line[0].size() + 2);
+    }
     for (std::size_t i = 0; i < std::size(usage_lines); ++i) {
         out << (i == 0 ? "Usage: " : "       ") << usage_lines[i][0]
-            << std::string(std::max<std::size_t>(1, 33 - usage_lines[i][0].size()), ' ') << usage_lines[i][1]
-            << "\n";
+            << std::string(column - usage_lines[i][0].size(), ' ') << usage_lines[i][1] << "\n";
     }
     out << "\n" << option_description() << "\n";
     if (!provider_docs.empty()) {
