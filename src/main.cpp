@@ -92,6 +92,33 @@ int print_help(const config::Options& options) {
     return 0;
 }
 
+/// The first fetch of each credential. Either may be missing (a Meeting SDK app, a Video SDK app, or
+/// both), not both: then the meeting credential's absence is the failure, as it was before videos. Each
+/// credential is tried even after the other failed, so that a CGI process answers 503 on the endpoint of a
+/// failing credential and 404 only on one that is not configured. Returns the first failure.
+std::optional<CredentialError> load_credentials(credentials::Store& store,
+                                                const credentials::Store::Fetch& fetch) {
+    std::optional<CredentialError> failure;
+    const auto load = [&](std::string_view name, bool required) {
+        try {
+            if (required) {
+                store.refresh(fetch, name);
+                return true;
+            }
+            return store.load_if_present(fetch, name);
+        } catch (const CredentialError& e) {
+            failure = failure.value_or(e);
+            return true;
+        }
+    };
+    const bool meeting = load(credentials::meeting_credential, false);
+    const bool video = load(credentials::video_credential, false);
+    if (!meeting && !video) {
+        load(credentials::meeting_credential, true);
+    }
+    return failure;
+}
+
 int serve(const config::Options& options, credentials::Store& store, credentials::Provider& provider,
           bool as_cgi) {
     const app::SystemClock clock;
@@ -203,14 +230,10 @@ int run(int argc, char** argv) {
     if (options.command == config::Command::check) {
         return cli::run_check(*loaded.provider, options.refresh.fetch_timeout, std::cout);
     }
-    try {
-        store.refresh(loaded.provider->fetcher(), credentials::meeting_credential);
-    } catch (const CredentialError& e) {
+    if (const auto failure = load_credentials(store, loaded.provider->fetcher()); failure && !as_cgi) {
         // Already logged by the store, once. A FastCGI process manager restarting us is better than a process
         // that serves 503s forever; a CGI request is answered by the router with an empty store: 503 JSON.
-        if (!as_cgi) {
-            return e.status() == SDKSIGN_E_UNAVAILABLE ? exit_unavailable : exit_config_error;
-        }
+        return failure->status() == SDKSIGN_E_UNAVAILABLE ? exit_unavailable : exit_config_error;
     }
 
     if (options.command == config::Command::sign) {
@@ -218,7 +241,8 @@ int run(int argc, char** argv) {
         signing::TokenSigner signer;
         app::Services services{options.app, clock, store, signer};
         const std::string body = options.arguments.empty() ? "{}" : options.arguments.front();
-        return cli::run_sign(body, services, std::cout, std::cerr);
+        return cli::run_sign(body, options.sign_video ? options.app.video_sign_path : options.app.sign_path,
+                             services, std::cout, std::cerr);
     }
     try {
         return serve(options, store, *loaded.provider, as_cgi);

@@ -101,11 +101,18 @@ int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, vo
         *refresh_after_s = 0;
         const char* key = std::getenv(names->key.c_str());
         const char* secret = std::getenv(names->secret.c_str());
+        if (key == nullptr && secret == nullptr) {
+            // Neither: the host may do without this credential (a Meeting SDK app has no video one).
+            write_error(err, err_len,
+                        "environment variables " + names->key + " and " + names->secret + " are not set");
+            return SDKSIGN_E_NOT_FOUND;
+        }
         if (key == nullptr || secret == nullptr) {
+            // Half a credential is a mistake to report, never a credential that is simply absent.
             write_error(err, err_len,
                         "environment variable " + (key == nullptr ? names->key : names->secret) +
-                            " is not set");
-            return SDKSIGN_E_NOT_FOUND;
+                            " is not set, but " + (key == nullptr ? names->secret : names->key) + " is");
+            return SDKSIGN_E_INVALID;
         }
         if (*key == '\0' || *secret == '\0') {
             write_error(err, err_len,

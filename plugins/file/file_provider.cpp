@@ -197,6 +197,17 @@ int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, vo
             throw StatusError(SDKSIGN_E_UNAVAILABLE,
                               provider.path + " line " + std::to_string(e.line()) + ": " + e.what());
         }
+        const auto has = [&](const std::string& name) {
+            return std::ranges::any_of(entries, [&](const Entry& entry) { return entry.name == name; });
+        };
+        if (has(names->key) != has(names->secret)) {
+            // Half a credential is a mistake to report (SDKSIGN_E_INVALID), never a credential that is simply
+            // absent (SDKSIGN_E_NOT_FOUND, which the host may do without).
+            const bool key_missing = !has(names->key);
+            throw StatusError(SDKSIGN_E_INVALID,
+                              provider.path + " has no " + (key_missing ? names->key : names->secret) +
+                                  ", but has " + (key_missing ? names->secret : names->key));
+        }
         const Entry& key = find_entry(provider, entries, names->key);
         const Entry& secret = find_entry(provider, entries, names->secret);
         put(sink, key.value.data(), key.value.size(),

@@ -63,6 +63,18 @@ http::Response refused(const http::Request& request, int status, std::string pro
     return error_response(status, std::move(property), std::move(reason));
 }
 
+std::optional<http::Response> refuse_unauthenticated_host(const http::Request& request,
+                                                          const AccessPolicy& policy,
+                                                          std::optional<int> role) {
+    if (policy.require_user == UserRequirement::host && role == 1 && !has_authenticated_user(request)) {
+        return refused(request, 403, "role",
+                       "Host tokens (role 1) need a signed-in user; the web server did not authenticate "
+                       "this request",
+                       "a host token without an authenticated user");
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 std::optional<http::Response> refuse_caller(const http::Request& request, const Settings& settings,
@@ -103,12 +115,8 @@ std::optional<http::Response> refuse_caller(const http::Request& request, const 
 std::optional<http::Response> refuse_token(const http::Request& request, const Settings& settings,
                                            const MeetingTokenRequest& token) {
     const AccessPolicy& policy = settings.access;
-    if (policy.require_user == UserRequirement::host && token.claims.role == 1 &&
-        !has_authenticated_user(request)) {
-        return refused(request, 403, "role",
-                       "Host tokens (role 1) need a signed-in user; the web server did not authenticate "
-                       "this request",
-                       "a host token without an authenticated user");
+    if (auto refusal = refuse_unauthenticated_host(request, policy, token.claims.role)) {
+        return refusal;
     }
     if (!policy.allowed_meetings.empty()) {
         if (!token.claims.meeting_number) {
@@ -123,6 +131,11 @@ std::optional<http::Response> refuse_token(const http::Request& request, const S
         }
     }
     return std::nullopt;
+}
+
+std::optional<http::Response> refuse_token(const http::Request& request, const Settings& settings,
+                                           const VideoTokenRequest& token) {
+    return refuse_unauthenticated_host(request, settings.access, token.claims.role_type);
 }
 
 } // namespace sdksign::app

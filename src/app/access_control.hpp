@@ -3,6 +3,7 @@
 // read, and what they ask for, checked once the body is valid.
 #include "app/meeting_request.hpp"
 #include "app/settings.hpp"
+#include "app/video_request.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
 
@@ -22,5 +23,10 @@ std::optional<http::Response> refuse_caller(const http::Request& request, const 
 /// "meetingNumber"). nullopt: sign it.
 std::optional<http::Response> refuse_token(const http::Request& request, const Settings& settings,
                                            const MeetingTokenRequest& token);
+
+/// The same for a Video SDK token: a host token (role 1) without an authenticated user (403 "role"). The
+/// meeting allow-list does not apply: a session has a name, not a meeting number.
+std::optional<http::Response> refuse_token(const http::Request& request, const Settings& settings,
+                                           const VideoTokenRequest& token);
 
 } // namespace sdksign::app

@@ -21,19 +21,33 @@ struct Route {
     std::string_view allowed; // the Allow header: exactly the methods this route answers
     std::array<std::string_view, 3> methods;
     Handler handler;
-    /// The access policy applies (the signing endpoint; the health endpoint stays open).
+    /// The access policy applies (the signing endpoints; the health endpoint stays open).
     bool guarded;
+    /// The credential a signing endpoint signs with: without it configured the route does not exist.
+    std::string_view credential;
 };
 
 http::Response dispatch(const http::Request& request, Services& services) {
     const Settings& settings = services.settings;
     const std::string_view path = request.path.empty() ? std::string_view("/") : request.path;
-    const std::array<Route, 2> routes{{
-        {&settings.sign_path, "POST, OPTIONS", {"POST", "", ""}, handle_meeting_signature, true},
-        {&settings.health_path, "GET, HEAD, OPTIONS", {"GET", "HEAD", ""}, handle_health, false},
+    const std::array<Route, 3> routes{{
+        {&settings.sign_path,
+         "POST, OPTIONS",
+         {"POST", "", ""},
+         handle_meeting_signature,
+         true,
+         credentials::meeting_credential},
+        {&settings.video_sign_path,
+         "POST, OPTIONS",
+         {"POST", "", ""},
+         handle_video_signature,
+         true,
+         credentials::video_credential},
+        {&settings.health_path, "GET, HEAD, OPTIONS", {"GET", "HEAD", ""}, handle_health, false, {}},
     }};
     for (const auto& route : routes) {
-        if (*route.path != path) {
+        if (*route.path != path ||
+            (!route.credential.empty() && !services.credentials.configured(route.credential))) {
             continue;
         }
         const bool preflight = request.method == "OPTIONS";

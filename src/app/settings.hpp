@@ -22,8 +22,11 @@ struct Settings {
     std::int64_t iat_backdate_seconds = 0;
     /// Token lifetime when the request gives no expirationSeconds.
     std::int64_t default_expiration_seconds = 7200;
-    /// Path of the signing endpoint, relative to the mount point.
+    /// Path of the Meeting SDK signing endpoint, relative to the mount point.
     std::string sign_path = "/";
+    /// Path of the Video SDK signing endpoint, relative to the mount point (served only with a video
+    /// credential).
+    std::string video_sign_path = "/videosdk";
     /// Path of the health endpoint, relative to the mount point.
     std::string health_path = "/health";
     /// Who may get a signature (the health endpoint is open to all: load balancers send no credentials).

@@ -8,8 +8,10 @@
 
 namespace sdksign::cli {
 
-/// Signs one request body exactly as POST / would and prints the response body; 0 on 200.
-int run_sign(const std::string& body, app::Services& services, std::ostream& out, std::ostream& err);
+/// Signs one request body exactly as a POST to `path` (the Meeting or the Video SDK endpoint) would and
+/// prints the response body; 0 on 200.
+int run_sign(const std::string& body, const std::string& path, app::Services& services, std::ostream& out,
+             std::ostream& err);
 
 /// Fetches each credential once and says whether it is usable, without printing the secret; 0 when usable.
 int run_check(credentials::Provider& provider, std::chrono::milliseconds deadline, std::ostream& out);

@@ -192,6 +192,15 @@ GatheredOptions gather_options(const std::vector<std::string>& arguments,
         }
         rest.erase(rest.begin());
     }
+    if (options.command == Command::sign) {
+        // Up to a `--` that ends the options, as the parser below reads them.
+        const auto end = std::find(rest.begin(), rest.end(), "--");
+        const auto video = std::find(rest.begin(), end, "--video");
+        if (video != end) {
+            options.sign_video = true;
+            rest.erase(video);
+        }
+    }
 
     try {
         po::options_description positional_sink;

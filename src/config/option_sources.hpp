@@ -40,6 +40,8 @@ struct GatheredOptions {
     Command command = Command::serve;
     /// Arguments after the subcommand (the request JSON for `sign`).
     std::vector<std::string> arguments;
+    /// `sign --video`: sign for the Video SDK endpoint (a flag of that command, not an option).
+    bool sign_video = false;
     /// Host options by name, each from the first source that set it.
     std::map<std::string, SetOption, std::less<>> host;
     SectionOptions sections;

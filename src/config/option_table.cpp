@@ -316,8 +316,12 @@ std::vector<OptionSpec> make_table() {
                 [](auto& o) -> auto& { return o.app.iat_backdate_seconds; }),
         seconds("default-expiration", 1800, 172800, "token lifetime in seconds when the request gives none",
                 [](auto& o) -> auto& { return o.app.default_expiration_seconds; }),
-        text("sign-path", "PATH", "path of the signing endpoint below the mount point", "",
+        text("sign-path", "PATH", "path of the Meeting SDK signing endpoint below the mount point", "",
              [](auto& o) -> auto& { return o.app.sign_path; }, starts_with_slash),
+        text("video-sign-path", "PATH",
+             "path of the Video SDK signing endpoint below the mount point (served when the provider has a "
+             "video credential)",
+             "", [](auto& o) -> auto& { return o.app.video_sign_path; }, starts_with_slash),
         text("health-path", "PATH", "path of the health endpoint below the mount point", "",
              [](auto& o) -> auto& { return o.app.health_path; }, starts_with_slash),
         choice<OriginCheck>("origin-check", "MODE",

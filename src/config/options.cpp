@@ -4,6 +4,10 @@
 #include "config/option_table.hpp"
 #include "errors.hpp"
 
+#include <array>
+#include <string_view>
+#include <utility>
+
 namespace sdksign::config {
 
 Options parse_options(const std::vector<std::string>& arguments,
@@ -12,6 +16,7 @@ Options parse_options(const std::vector<std::string>& arguments,
     Options options;
     options.command = gathered.command;
     options.arguments = gathered.arguments;
+    options.sign_video = gathered.sign_video;
     options.section_options = gathered.sections;
     options.config_file = gathered.config_file;
     for (const auto& spec : option_table()) {
@@ -22,8 +27,18 @@ Options parse_options(const std::vector<std::string>& arguments,
 
     // What no single option can check: how options fit together.
     const app::Settings& settings = options.app;
-    if (settings.sign_path == settings.health_path) {
-        throw ConfigError("sign-path and health-path are both " + settings.sign_path);
+    const std::array<std::pair<std::string_view, const std::string*>, 3> paths{{
+        {"sign-path", &settings.sign_path},
+        {"video-sign-path", &settings.video_sign_path},
+        {"health-path", &settings.health_path},
+    }};
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        for (std::size_t j = i + 1; j < paths.size(); ++j) {
+            if (*paths[i].second == *paths[j].second) {
+                throw ConfigError(std::string(paths[i].first) + " and " + std::string(paths[j].first) +
+                                  " are both " + *paths[i].second);
+            }
+        }
     }
     if (settings.access.origin_check != app::OriginCheck::off && settings.allowed_origins.empty()) {
         throw ConfigError(gathered.host.find("origin-check")->second.source.where +

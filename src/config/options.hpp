@@ -43,6 +43,8 @@ struct Options {
     Command command = Command::serve;
     /// Arguments after the subcommand (the request JSON for `sign`).
     std::vector<std::string> arguments;
+    /// `sign --video`: the request is for the Video SDK endpoint.
+    bool sign_video = false;
     ReferenceFormat reference = ReferenceFormat::none;
 
     std::optional<std::string> listen;

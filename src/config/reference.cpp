@@ -4,6 +4,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 namespace sdksign::config {
@@ -11,8 +12,10 @@ namespace sdksign::config {
 namespace {
 
 constexpr std::string_view usage_lines[][2] = {
-    {"sdksign [serve] [OPTIONS]", "serve Zoom Meeting SDK signatures (FastCGI or CGI)"},
-    {"sdksign sign [OPTIONS] [JSON]", "sign one request body (default {}) and print the response"},
+    {"sdksign [serve] [OPTIONS]", "serve Zoom Meeting and Video SDK signatures (FastCGI or CGI)"},
+    {"sdksign sign [OPTIONS] [--video] [JSON]",
+     "sign one request body (default {}) as the Meeting SDK endpoint, or with --video the Video SDK one, "
+     "and print the response"},
     {"sdksign check [OPTIONS]", "load the provider and report whether credentials are usable"},
 };
 
@@ -118,10 +121,14 @@ std::string man_page() {
 
 std::string help_text(const std::string& provider, const std::vector<sdksign_option_doc>& provider_docs) {
     std::ostringstream out;
+    // The descriptions start in one column, two blanks after the longest usage.
+    std::size_t column = 0;
+    for (const auto& line : usage_lines) {
+        column = std::max(column, line[0].size() + 2);
+    }
     for (std::size_t i = 0; i < std::size(usage_lines); ++i) {
         out << (i == 0 ? "Usage: " : "       ") << usage_lines[i][0]
-            << std::string(std::max<std::size_t>(1, 33 - usage_lines[i][0].size()), ' ') << usage_lines[i][1]
-            << "\n";
+            << std::string(column - usage_lines[i][0].size(), ' ') << usage_lines[i][1] << "\n";
     }
     out << "\n" << option_description() << "\n";
     if (!provider_docs.empty()) {

@@ -11,7 +11,8 @@ namespace sdksign::credentials {
 inline constexpr std::string_view meeting_credential = "meeting";
 inline constexpr std::string_view video_credential = "video";
 
-/// Whether a credential can be signed with, for the health endpoint.
+/// Whether a credential can be signed with, for the health endpoint; from best to worst (health compares
+/// them).
 enum class CredentialState {
     /// The last refresh succeeded.
     ok,
@@ -39,6 +40,11 @@ public:
     /// The current snapshot of the named credential, or null while it is unavailable. On every request's
     /// path, so implementations keep it cheap.
     [[nodiscard]] virtual CredentialPtr current(std::string_view name) const = 0;
+
+    /// Whether the named credential is configured at all, so that its endpoint exists. A configured one may
+    /// still be unavailable for a while (503); an unconfigured one's endpoint answers 404. A source that
+    /// knows no more than what it holds: whether it holds it.
+    [[nodiscard]] virtual bool configured(std::string_view name) const { return current(name) != nullptr; }
 
     /// The state of the named credential; a source without refreshes only knows "there or not".
     [[nodiscard]] virtual CredentialStatus status(std::string_view name) const {

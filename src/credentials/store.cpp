@@ -74,6 +74,11 @@ CredentialStatus Store::status(std::string_view name) const {
     return status;
 }
 
+bool Store::configured(std::string_view name) const {
+    const Slot* slot = find(name);
+    return slot != nullptr && slot->configured.load(std::memory_order_acquire);
+}
+
 void Store::replace(std::string_view name, CredentialPtr credential) {
     Slot* slot = find(name);
     if (slot == nullptr) {
@@ -188,19 +193,39 @@ void Store::expire_if_stale(Slot& slot, TimePoint now) {
                    " s (the stale window); requests get 503 until a refresh succeeds");
 }
 
-FetchResult Store::refresh(const Fetch& fetch, std::string_view name) {
+bool Store::attempt(Slot& slot, const Fetch& fetch, bool absent_ok) {
+    FetchResult result;
+    try {
+        result = fetch(slot.name, policy_.fetch_timeout);
+    } catch (const CredentialError& e) {
+        if (absent_ok && e.status() == SDKSIGN_E_NOT_FOUND) {
+            log::debug("credentials",
+                       "credential " + std::string(slot.name) + " is not configured: " + describe(e));
+            return false;
+        }
+        slot.configured.store(true, std::memory_order_release);
+        failed(slot, e, now_());
+        throw;
+    }
+    slot.configured.store(true, std::memory_order_release);
+    succeeded(slot, result, now_());
+    return true;
+}
+
+Store::Slot& Store::slot_named(std::string_view name) {
     Slot* slot = find(name);
     if (slot == nullptr) {
         throw CredentialError(SDKSIGN_E_NOT_FOUND, "no credential named '" + std::string(name) + "'");
     }
-    try {
-        auto result = fetch(name, policy_.fetch_timeout);
-        succeeded(*slot, result, now_());
-        return result;
-    } catch (const CredentialError& e) {
-        failed(*slot, e, now_());
-        throw;
-    }
+    return *slot;
+}
+
+void Store::refresh(const Fetch& fetch, std::string_view name) {
+    attempt(slot_named(name), fetch, false);
+}
+
+bool Store::load_if_present(const Fetch& fetch, std::string_view name) {
+    return attempt(slot_named(name), fetch, true);
 }
 
 Store::TimePoint Store::refresh_due(const Fetch& fetch) {

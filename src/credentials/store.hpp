@@ -13,6 +13,7 @@
 #include "errors.hpp"
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -33,6 +34,8 @@ public:
 
     [[nodiscard]] CredentialPtr current(std::string_view name) const override;
     [[nodiscard]] CredentialStatus status(std::string_view name) const override;
+    /// True once refresh() or a successful load_if_present() has been called for it.
+    [[nodiscard]] bool configured(std::string_view name) const override;
 
     /// Installs a new snapshot (null: unavailable) without touching the refresh schedule. Unknown names
     /// (neither meeting nor video) are ignored.
@@ -40,7 +43,12 @@ public:
 
     /// Fetches `name` now and schedules its next refresh. On failure the previous snapshot stays (within the
     /// stale window), the cause is logged once per change of state, and the CredentialError is rethrown.
-    FetchResult refresh(const Fetch& fetch, std::string_view name);
+    void refresh(const Fetch& fetch, std::string_view name);
+
+    /// The first fetch of a credential the provider may not have (the Video SDK's beside the Meeting SDK's):
+    /// SDKSIGN_E_NOT_FOUND leaves it unconfigured and unscheduled, logged at debug only, and returns false.
+    /// Otherwise as refresh() (true on success).
+    bool load_if_present(const Fetch& fetch, std::string_view name);
 
     /// Refreshes every credential whose time has come (each one refresh() has been called for once), ends
     /// stale windows that are over, and returns when to call again (TimePoint::max(): never). Never throws.
@@ -51,6 +59,8 @@ public:
 private:
     struct Slot {
         std::string_view name;
+        /// Set once, at start-up; read on every request's path, hence atomic rather than under mutex_.
+        std::atomic<bool> configured{false};
         /// Guarded by snapshot_mutex_.
         CredentialPtr credential;
         // Everything below is guarded by mutex_; only the refresh path and status() touch it.
@@ -64,8 +74,12 @@ private:
     };
 
     Slot* find(std::string_view name) noexcept;
+    /// The slot of `name`; throws CredentialError (not found) for a name that is neither.
+    Slot& slot_named(std::string_view name);
     [[nodiscard]] CredentialPtr snapshot(const Slot& slot) const;
     [[nodiscard]] const Slot* find(std::string_view name) const noexcept;
+    /// Fetches `slot` now; `absent_ok`: a provider without it returns false instead of a failure.
+    bool attempt(Slot& slot, const Fetch& fetch, bool absent_ok);
     void succeeded(Slot& slot, FetchResult& result, TimePoint now);
     void failed(Slot& slot, const CredentialError& error, TimePoint now);
     void expire_if_stale(Slot& slot, TimePoint now);

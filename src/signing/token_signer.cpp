@@ -67,6 +67,15 @@ const std::string& TokenSigner::sign_meeting(const credentials::CredentialPtr& c
     return finish_token(payload_, constant_payload_bytes_);
 }
 
+const std::string& TokenSigner::sign_video(const credentials::CredentialPtr& credential,
+                                           const VideoClaims& claims) {
+    key_for(credential);
+    payload_.clear();
+    append_video_payload(payload_, credential->key_json, claims);
+    // The cached prefix is a meeting payload's: a video payload is encoded whole.
+    return finish_token(payload_, 0);
+}
+
 const std::string& TokenSigner::sign_payload(const credentials::CredentialPtr& credential,
                                              std::string_view payload_json) {
     key_for(credential);

@@ -3,6 +3,7 @@
 // per thread spares the key schedule on every token.
 #include "credentials/credential.hpp"
 #include "signing/meeting_claims.hpp"
+#include "signing/video_claims.hpp"
 
 #include <botan/mac.h>
 
@@ -23,6 +24,9 @@ public:
     /// next call; copy it out if it must outlive that.
     const std::string& sign_meeting(const credentials::CredentialPtr& credential,
                                     const MeetingClaims& claims);
+
+    /// Signs a Video SDK token with `credential`; the result is valid until the next call, as above.
+    const std::string& sign_video(const credentials::CredentialPtr& credential, const VideoClaims& claims);
 
     /// Signs an arbitrary payload (JSON text); for tools and tests.
     const std::string& sign_payload(const credentials::CredentialPtr& credential,

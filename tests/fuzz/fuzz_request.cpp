@@ -1,5 +1,6 @@
 // libFuzzer target: the whole request path below the gateways (router, content type, JSON parsing,
-// validation, claims, signing, CORS) from fuzzer-chosen method, path, headers and body.
+// validation, claims, signing, CORS) from fuzzer-chosen method, path, headers and body, for both signing
+// endpoints (Meeting SDK on /, Video SDK on /videosdk) and the health endpoint.
 //
 // The property checked for every input: the response is a well-formed HTTP response (a known status with a
 // reason phrase, header values without line breaks), its body is a JSON object holding either "signature" or
@@ -7,8 +8,8 @@
 // secret appears nowhere in it (unless the request itself carried that text to be echoed). The access policy
 // (origin check, REMOTE_USER, bearer token, meeting allow-list) is chosen by the fuzzer too, and a signature
 // must only come out when the policy admits the request: the right bearer token, a user where one is
-// required, a meeting number on the list. A violation aborts, which libFuzzer reports as a crash with the
-// input.
+// required, a meeting number on the list (for a Meeting SDK token; a Video SDK session has no number). A
+// violation aborts, which libFuzzer reports as a crash with the input.
 #include "app/router.hpp"
 #include "app/settings.hpp"
 #include "fixed_services.hpp"
@@ -69,11 +70,13 @@ void check_admission(const rapidjson::Document& body, const Admission& admission
         violated("a signature without the required user");
     }
     const std::string payload = payload_of(body["signature"].GetString());
+    // Claims come in a fixed order, so a video token starts with app_key and states its role right after.
+    const bool video = payload.starts_with(R"({"app_key":)");
     if (admission.user_required_for_hosts && !admission.has_user &&
-        payload.find(R"("role":1)") != std::string::npos) {
+        payload.find(video ? R"(,"role_type":1,)" : R"("role":1)") != std::string::npos) {
         violated("a host token without the required user");
     }
-    if (admission.meeting_list) {
+    if (admission.meeting_list && !video) {
         // The allow-list is the prefix 1234*, leading zeros not counting.
         const auto mn = payload.find(R"("mn":)");
         if (mn == std::string::npos) {
@@ -152,6 +155,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static sdksign::signing::TokenSigner signer;
     static const std::array<std::string_view, 8> methods{"POST", "GET",    "HEAD",  "OPTIONS",
                                                          "PUT",  "DELETE", "PATCH", ""};
+    static const std::array<std::string_view, 3> paths{"/", "/videosdk", "/health"};
     static const std::array<std::string_view, 6> types{"application/json",
                                                        "application/json; charset=utf-8",
                                                        "application/json; charset=latin1",
@@ -189,7 +193,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         input.ConsumeBool() ? "Bearer " + std::string(bearer_token) : input.ConsumeRandomLengthString(64);
     const std::string method = input.ConsumeBool() ? std::string(input.PickValueInArray(methods))
                                                    : input.ConsumeRandomLengthString(16);
-    const std::string path = input.ConsumeBool() ? std::string(input.ConsumeBool() ? "/" : "/health")
+    const std::string path = input.ConsumeBool() ? std::string(input.PickValueInArray(paths))
                                                  : input.ConsumeRandomLengthString(64);
     const std::string content_type = input.ConsumeBool() ? std::string(input.PickValueInArray(types))
                                                          : input.ConsumeRandomLengthString(64);

@@ -53,6 +53,7 @@ import sanitizers
 from harness.network import find_headers, free_port, http_request, listening_addresses, wait_until_serving
 from harness.processes import (STOP_TIMEOUT_S, children_of, exe_of, group_members, read_text, short_temp_dir,
                                stop_process, wait_gone)
+from harness import video
 from harness.reports import Report
 from harness.tokens import TEST_KEY, b64url_decode, make_test_secret, verify_signature
 
@@ -191,6 +192,15 @@ def check_case(case, result, table, key, secret):
 
 # ------------------------------------------------------------------------------------------ lighttpd target
 
+def credentials_environment(args, secret):
+    """The Meeting SDK app's credentials, and the Video SDK app's beside them when args has a video_secret
+    (the table's health answers name both)."""
+    env = {"ZOOM_MEETING_SDK_KEY": TEST_KEY, "ZOOM_MEETING_SDK_SECRET": secret}
+    if getattr(args, "video_secret", None):
+        env.update({"ZOOM_VIDEO_SDK_KEY": video.VIDEO_KEY, "ZOOM_VIDEO_SDK_SECRET": args.video_secret})
+    return env
+
+
 def lighttpd_environment(args, table, port, state_dir, secret):
     max_body = table["settings"]["max_body_bytes"]
     return {
@@ -204,8 +214,7 @@ def lighttpd_environment(args, table, port, state_dir, secret):
         "SDKSIGN_SERVE_MAX_REQUEST_KIB": str((max_body + 1023) // 1024 + 16),
         "SDKSIGN_MAX_BODY_BYTES": str(max_body),
         "SDKSIGN_CONFIG": "/dev/null",  # never pick up a system /etc/sdksign/sdksign.conf
-        "ZOOM_MEETING_SDK_KEY": TEST_KEY,
-        "ZOOM_MEETING_SDK_SECRET": secret,
+        **credentials_environment(args, secret),
     }
 
 
@@ -260,6 +269,8 @@ def run_lighttpd(args, table, report, secret):
                      [f"children {[(p, exe_of(p)) for p in children]}"])
 
         run_cases(table, report, secret, lambda case: send_http(port, case))
+        for name, problems, detail in video.run_cases(port, "", video.VIDEO_KEY, args.video_secret):
+            report.check(f"[lighttpd] {name}", problems, detail)
 
         # Stop as a service manager would, and time it.
         started = time.monotonic()
@@ -277,7 +288,8 @@ def run_lighttpd(args, table, report, secret):
                      if left or left_in_group else [], f"all gone {time.monotonic() - started:.2f} s after SIGTERM")
         log_text = read_text(log_path)
         report.check("[lighttpd] the error log does not contain the secret",
-                     ["THE SECRET APPEARS IN THE LIGHTTPD LOG"] if secret in log_text else [])
+                     ["THE SECRET APPEARS IN THE LIGHTTPD LOG"]
+                     if secret in log_text or args.video_secret in log_text else [])
         # Read after every sdksign process has exited, so a leak report written at exit is in it.
         report.check("[lighttpd] no sanitizer report in the error log (lighttpd's and sdksign's stderr)",
                      sanitizers.problems(log_text, "lighttpd's log"))
@@ -326,8 +338,7 @@ def cgi_environment(args, table, case, body, secret):
         "SDKSIGN_PLUGIN_DIR": args.plugin_dir,
         "SDKSIGN_MAX_BODY_BYTES": str(table["settings"]["max_body_bytes"]),
         "SDKSIGN_CONFIG": "/dev/null",
-        "ZOOM_MEETING_SDK_KEY": TEST_KEY,
-        "ZOOM_MEETING_SDK_SECRET": secret,
+        **credentials_environment(args, secret),
     }
     env.update(sanitizers.environment())
     if body or case["method"] in ("POST", "PUT", "PATCH"):  # as http.client sends Content-Length: 0
@@ -398,7 +409,8 @@ def run_cgi(args, table, report, secret):
     run_cases(table, report, secret, one)
     report.check("[cgi] every Status: header has a reason phrase", reason_problems)
     report.check("[cgi] no stderr output contains the secret",
-                 ["THE SECRET APPEARS IN SDKSIGN'S STDERR"] if any(secret in t for t in stderr_texts) else [])
+                 ["THE SECRET APPEARS IN SDKSIGN'S STDERR"]
+                 if any(secret in t or args.video_secret in t for t in stderr_texts) else [])
     report.check("[cgi] no sanitizer report in sdksign's stderr",
                  sanitizers.problems("\n".join(stderr_texts), "sdksign's stderr"))
 
@@ -432,7 +444,8 @@ def main():
     table = load_table(args.table or os.path.join(os.path.dirname(os.path.abspath(__file__)), "requests.json"))
 
     secret = make_test_secret()
-    report = Report(secret)
+    args.video_secret = video.make_video_secret()
+    report = Report(secret, args.video_secret)
     print(f"target {args.target}: {len(table['cases'])} cases from the request table", flush=True)
     if args.target == "lighttpd":
         run_lighttpd(args, table, report, secret)

@@ -15,6 +15,9 @@ Checks, in order:
     answer compared with the same request answered by sdksign directly as CGI: the same status, the same
     headers that matter (CORS, Content-Type, Cache-Control, Allow, Vary) and the same body (tokens compared
     claim by claim, without iat/exp/tokenExp);
+  - a short Video SDK table (video_requests.json, harness/video.py) with a Video SDK app configured beside
+    the Meeting SDK one as each shipped file says: tokens signed with the video secret, claims in the video
+    sample's order and types, errors, 405, health naming both credentials;
   - bodies over sdksign's limit (by one byte, well over it, and chunked) get sdksign's 413 JSON; a body over
     the server's own limit (with a length, and chunked) gets the server's own 413 (mod_fcgid: 500 for the
     chunked one) in sdksign's error shape, {"errors":[{"property":"$body","reason"}]}, with
@@ -41,7 +44,7 @@ import types
 
 import run_table
 import sanitizers
-from harness import network, processes, reports, servers, tokens
+from harness import network, processes, reports, servers, tokens, video
 from harness.contract import server_error_problems
 
 HEADERS_THAT_MATTER = ["Access-Control-Allow-Origin", "Access-Control-Allow-Methods",
@@ -81,10 +84,10 @@ def normalized(result):
     return status, picked, document
 
 
-def reference_answers(args, table, secret, stderr_texts=None):
-    """Every case answered by the build's sdksign run directly as CGI (no web server in between); the stderr
-    of each run is appended to `stderr_texts` when given."""
-    cgi_args = types.SimpleNamespace(sdksign=args.sdksign, plugin_dir=args.plugin_dir)
+def reference_answers(args, table, secret, video_secret, stderr_texts=None):
+    """Every case answered by the build's sdksign run directly as CGI (no web server in between), with the
+    same two apps' credentials; the stderr of each run is appended to `stderr_texts` when given."""
+    cgi_args = types.SimpleNamespace(sdksign=args.sdksign, plugin_dir=args.plugin_dir, video_secret=video_secret)
     answers = {}
     for case in table["cases"]:
         result, _problems = run_table.run_cgi_case(cgi_args, table, case, secret,
@@ -301,7 +304,8 @@ def main():
     args.plugin_dir = os.path.abspath(args.plugin_dir)
     table = run_table.load_table(os.path.join(os.path.dirname(os.path.abspath(__file__)), "requests.json"))
     secret = tokens.make_test_secret()
-    report = reports.Report(secret)
+    video_secret = video.make_video_secret()
+    report = reports.Report(secret, video_secret)
     server = args.target.split("-")[0]
     program = servers.find_program("apache2" if server == "apache" else server)
     if program is None:
@@ -309,7 +313,8 @@ def main():
         return report.finish()
     conf = f"max-body-bytes = {table['settings']['max_body_bytes']}\n"
     dep = servers.Deployment(args.target, os.path.abspath(args.source_root), args.sdksign,
-                             args.plugin_dir, tokens.TEST_KEY, secret, conf)
+                             args.plugin_dir, tokens.TEST_KEY, secret, conf,
+                             video=(video.VIDEO_KEY, video_secret))
     try:
         started = time.monotonic()
         problems = dep.start()
@@ -321,14 +326,16 @@ def main():
         report.check(f"[{args.target}] listens on 127.0.0.1 only",
                      [] if addresses == ["127.0.0.1"] else [f"listening on {addresses}"])
         reference_stderr = []
-        reference = reference_answers(args, table, secret, reference_stderr)
+        reference = reference_answers(args, table, secret, video_secret, reference_stderr)
         run_table_through(dep, table, report, secret, reference)
+        for name, problems, detail in video.run_cases(dep.port, dep.mount, video.VIDEO_KEY, video_secret):
+            report.check(f"[{args.target}] {name}", problems, detail)
         check_body_limits(dep, table, report)
         check_sdksign_down(dep, report)
         check_stop(dep, report, secret)
         logs = dep.all_logs()
         report.check(f"[{args.target}] no log contains the secret",
-                     ["THE SECRET APPEARS IN A LOG"] if secret in logs else [])
+                     ["THE SECRET APPEARS IN A LOG"] if secret in logs or video_secret in logs else [])
         # After the stop: every sdksign process has exited, so its leak check at exit has been written.
         report.check(f"[{args.target}] no sanitizer report in the server's log or sdksign's stderr",
                      dep.sanitizer_problems() +

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """scripts/serve end to end: it reads a .env file, starts lighttpd + sdksign on 127.0.0.1:$PORT, signs the
-README request of Zoom's sample with the .env credentials, and stops completely on SIGINT.
+README request of Zoom's sample with the .env credentials (and the Video SDK sample's README request on
+/videosdk with the .env's Video SDK lines), and stops completely on SIGINT.
 
     test_serve_script.py --source-root . --build-root build [--lighttpd /usr/sbin/lighttpd]
 
@@ -28,11 +29,14 @@ import sanitizers
 from harness.contract import server_error_problems
 from harness.network import exchange, free_port, http_request, listening_addresses, wait_until_serving
 from harness.processes import children_of, exe_of, group_members, kill_group, read_text, short_temp_dir, wait_gone
+from harness import video
 from harness.reports import Report
 from harness.tokens import verify_signature
 
 STOP_TIMEOUT_S = 5.0
 README_BODY = b'{"meetingNumber":"123456789","role":0}'
+# The request of the Video SDK sample's README.
+VIDEO_BODY = b'{"sessionName":"Cool Cars","role":1,"sessionKey":"session123","userIdentity":"user123"}'
 
 
 def serve_environment(args, port, env_file, serve_dir):
@@ -180,7 +184,8 @@ def main():
 
     key = "serve-test-key"
     secret = evidence.secret("sërve #" + secrets.token_urlsafe(24))  # '#' and a blank: only quoting keeps them
-    report = Report(secret)
+    video_secret = evidence.secret("vidéo-" + secrets.token_urlsafe(24))
+    report = Report(secret, video_secret)
     scratch = short_temp_dir("sdksign-serve-")
     serve_dir = os.path.join(scratch, "run")
     env_file = os.path.join(scratch, "zoom.env")
@@ -190,7 +195,10 @@ def main():
                  f"export ZOOM_MEETING_SDK_KEY = \"{key}\"   # client id\r\n"
                  f"ZOOM_MEETING_SDK_SECRET='{secret}'\r\n"
                  "  # indented comment\r\n"
-                 "PORT_FROM_SAMPLE=4000 # ignored\r\n").encode("utf-8"))
+                 "PORT_FROM_SAMPLE=4000 # ignored\r\n"
+                 "# The Video SDK sample's lines: /videosdk too\r\n"
+                 f"ZOOM_VIDEO_SDK_KEY={video.VIDEO_KEY}\r\n"
+                 f"ZOOM_VIDEO_SDK_SECRET=\"{video_secret}\"\r\n").encode("utf-8"))
     outputs = []
     try:
         if shutil.which("lighttpd", path=serve_environment(args, 1, env_file, serve_dir)["PATH"]) is None:
@@ -249,6 +257,13 @@ def main():
                     if not verify_signature(answer.get("signature", ""), secret):
                         problems.append("the token does not verify with the .env secret")
                 report.check(f"{label}: README request signed with the .env credentials", problems)
+                if not whole_group:
+                    status, _reason, headers, body = http_request(port, "POST", "/videosdk", VIDEO_BODY,
+                                                                  {"Content-Type": "application/json"})
+                    problems = [] if status == 200 else [f"status {status}: {body[:300]!r}"]
+                    if status == 200 and not verify_signature(json.loads(body).get("signature", ""), video_secret):
+                        problems.append("the token does not verify with the .env's Video SDK secret")
+                    report.check(f"{label}: the video sample's README request signed on /videosdk", problems)
                 if whole_group:
                     stop_and_check(report, label, process, lambda: os.killpg(process.pid, signal.SIGINT))
                 else:
@@ -257,7 +272,8 @@ def main():
                 outputs.append(end_serve(process, out_path, err_path))
         outputs.append(check_own_errors(args, report, env_file, scratch, serve_dir))
         report.check("no output contains the secret",
-                     ["THE SECRET APPEARS IN THE OUTPUT"] if any(secret in text for text in outputs) else [])
+                     ["THE SECRET APPEARS IN THE OUTPUT"]
+                     if any(secret in text or video_secret in text for text in outputs) else [])
         # The output of scripts/serve holds lighttpd's stderr, which the sdksign processes it spawned inherit.
         report.check("no sanitizer report in the output (lighttpd's and sdksign's stderr)",
                      sanitizers.problems("\n".join(outputs), "the output of scripts/serve"))

@@ -300,10 +300,23 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_and_line_never_a_value) {
                failure.message);
     BOOST_TEST(!contains(failure.message, "hidden"));
 
+    // Half a credential is a mistake (invalid); none at all is a credential the host may do without.
     write_file(file, "ZOOM_MEETING_SDK_KEY=k\n");
     failure = fetch_failure(*provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_INVALID);
+    BOOST_TEST(contains(failure.message,
+                        file.string() + " has no ZOOM_MEETING_SDK_SECRET, but has ZOOM_MEETING_SDK_KEY"),
+               failure.message);
+    write_file(file, "ZOOM_MEETING_SDK_KEY=k\nZOOM_MEETING_SDK_SECRET=s\nZOOM_VIDEO_SDK_SECRET=v\n");
+    failure = fetch_failure(*provider, "video");
+    BOOST_TEST(failure.status == SDKSIGN_E_INVALID);
+    BOOST_TEST(contains(failure.message,
+                        file.string() + " has no ZOOM_VIDEO_SDK_KEY, but has ZOOM_VIDEO_SDK_SECRET"),
+               failure.message);
+    write_file(file, "OTHER=1\n");
+    failure = fetch_failure(*provider);
     BOOST_TEST(failure.status == SDKSIGN_E_NOT_FOUND);
-    BOOST_TEST(contains(failure.message, file.string() + " has no ZOOM_MEETING_SDK_SECRET"), failure.message);
+    BOOST_TEST(contains(failure.message, file.string() + " has no ZOOM_MEETING_SDK_KEY"), failure.message);
 
     write_file(file, "ZOOM_MEETING_SDK_KEY=k\n\nZOOM_MEETING_SDK_SECRET=\"\"\n");
     failure = fetch_failure(*provider);

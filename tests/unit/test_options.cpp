@@ -290,6 +290,10 @@ BOOST_AUTO_TEST_CASE(malformed_values_name_the_option_and_the_source) {
         {{"--sign-path=sign"}, {}, "--sign-path: 'sign' must start with /"},
         {{}, {"SDKSIGN_HEALTH_PATH="}, "environment variable SDKSIGN_HEALTH_PATH: '' must start with /"},
         {{"--sign-path=/x", "--health-path=/x"}, {}, "sign-path and health-path are both /x"},
+        {{"--video-sign-path=/"}, {}, "sign-path and video-sign-path are both /"},
+        {{}, {"SDKSIGN_VIDEO_SIGN_PATH=/health"}, "video-sign-path and health-path are both /health"},
+        {{"--video-sign-path=videosdk"}, {}, "--video-sign-path: 'videosdk' must start with /"},
+        {{"--video"}, {}, "unknown option --video; see sdksign --help"},
         {{"--log-level=verbose"}, {}, "--log-level: 'verbose' is not one of debug, info, warn, error"},
         {{}, {"SDKSIGN_LISTEN="}, "environment variable SDKSIGN_LISTEN: the address is empty"},
         {{"--origin-check=on"}, {}, "--origin-check: 'on' is not one of off, reject, strict"},
@@ -546,6 +550,17 @@ BOOST_AUTO_TEST_CASE(subcommands) {
     BOOST_TEST((sign_with_options.command == Command::sign));
     BOOST_TEST(sign_with_options.arguments == Strings{"{}"});
     BOOST_TEST(sign_with_options.app.iat_backdate_seconds == 30);
+
+    BOOST_TEST(!sign_with_options.sign_video);
+    const auto sign_video = parse_options({"sign", "--video", R"({"sessionName":"s","role":1})"}, {});
+    BOOST_TEST((sign_video.command == Command::sign));
+    BOOST_TEST(sign_video.sign_video);
+    BOOST_TEST(sign_video.arguments == Strings{R"({"sessionName":"s","role":1})"});
+    BOOST_TEST(parse_options({"sign", "{}", "--video"}, {}).sign_video);
+    // After `--` it is the body, as any argument there.
+    const auto after_dashes = parse_options({"sign", "--", "--video"}, {});
+    BOOST_TEST(!after_dashes.sign_video);
+    BOOST_TEST(after_dashes.arguments == Strings{"--video"});
 
     const auto check = parse_options({"check", "--provider", "file"}, {});
     BOOST_TEST((check.command == Command::check));

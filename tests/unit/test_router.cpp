@@ -38,6 +38,9 @@ namespace {
 constexpr std::int64_t now = 1700000000;
 constexpr std::string_view sdk_key = "routerKEY";
 constexpr std::string_view sdk_secret = "router-SECRET-that-must-never-leak-0123456789";
+constexpr std::string_view video_key = "videoKEY";
+constexpr std::string_view video_secret = "router-VIDEO-secret-never-leaks-9876543210";
+constexpr std::string_view video_path = "/videosdk";
 constexpr std::string_view allowed_origin = "https://app.example.com";
 
 constexpr std::string_view json_type = "application/json; charset=utf-8";
@@ -63,15 +66,31 @@ public:
     [[nodiscard]] std::int64_t now_seconds() const override { return now; }
 };
 
+/// Which credentials are configured, and which of them can be signed with. By default only the meeting
+/// credential is configured (a Meeting SDK app, as before there were videos).
 class FixedCredentials final : public CredentialSource {
 public:
-    explicit FixedCredentials(CredentialPtr credential) : credential_(std::move(credential)) { }
+    explicit FixedCredentials(CredentialPtr meeting, bool meeting_configured = true,
+                              CredentialPtr video = nullptr, bool video_configured = false)
+        : meeting_(std::move(meeting)), video_(std::move(video)), meeting_configured_(meeting_configured),
+          video_configured_(video_configured) { }
     [[nodiscard]] CredentialPtr current(std::string_view name) const override {
-        return name == sdksign::credentials::meeting_credential ? credential_ : nullptr;
+        if (name == sdksign::credentials::meeting_credential) {
+            return meeting_configured_ ? meeting_ : nullptr;
+        }
+        return name == sdksign::credentials::video_credential && video_configured_ ? video_ : nullptr;
+    }
+    [[nodiscard]] bool configured(std::string_view name) const override {
+        return name == sdksign::credentials::meeting_credential
+            ? meeting_configured_
+            : name == sdksign::credentials::video_credential && video_configured_;
     }
 
 private:
-    CredentialPtr credential_;
+    CredentialPtr meeting_;
+    CredentialPtr video_;
+    bool meeting_configured_;
+    bool video_configured_;
 };
 
 class ThrowingCredentials final : public CredentialSource {
@@ -81,9 +100,9 @@ public:
     }
 };
 
-CredentialPtr make_test_credential(std::string_view key = sdk_key) {
+CredentialPtr make_test_credential(std::string_view key = sdk_key, std::string_view secret = sdk_secret) {
     return sdksign::credentials::make_credential(
-        std::string(key), Botan::secure_vector<std::uint8_t>(sdk_secret.begin(), sdk_secret.end()));
+        std::string(key), Botan::secure_vector<std::uint8_t>(secret.begin(), secret.end()));
 }
 
 struct ExpectedError {
@@ -115,6 +134,8 @@ std::string method_reason(std::string_view method, std::string_view allowed) {
 
 using Headers = std::vector<std::pair<std::string_view, std::string_view>>;
 
+enum class VideoCredential { none, usable, unavailable };
+
 struct Case {
     std::string_view name;
     std::string_view method = "POST";
@@ -128,7 +149,13 @@ struct Case {
     std::optional<std::size_t> content_length{};
     bool body_too_large = false;
     bool body_incomplete = false;
+    /// The meeting credential is configured but unavailable.
     bool no_credential = false;
+    /// The video credential: not configured (the default: a Meeting SDK app only), usable, or configured but
+    /// unavailable.
+    VideoCredential video = VideoCredential::none;
+    /// The meeting credential is not configured (a Video SDK app only).
+    bool no_meeting = false;
     /// REMOTE_USER, as the web server's authentication sets it.
     std::string_view remote_user{};
 
@@ -1031,6 +1058,476 @@ std::vector<Case> cases() {
     };
 }
 
+// ---- The Video SDK endpoint ----
+
+constexpr std::string_view required_reason = "Property required, but not present in request body";
+constexpr std::string_view regions = "AU,BR,CA,CN,DE,HK,IN,JP,MX,NL,SG,US";
+constexpr std::string_view host_reason =
+    "Host tokens (role 1) need a signed-in user; the web server did not authenticate this request";
+constexpr std::string_view video_unavailable = "The signing credentials are unavailable; try again later";
+constexpr std::string_view host_s = R"({"app_key":"videoKEY","role_type":1,"tpc":"s","version":1,)"
+                                    R"("iat":1700000000,"exp":1700007200})";
+constexpr std::string_view attendee_s = R"({"app_key":"videoKEY","role_type":0,"tpc":"s","version":1,)"
+                                        R"("iat":1700000000,"exp":1700007200})";
+
+std::string string_reason(std::string_view shown) {
+    return "Value " + std::string(shown) + " not allowed, must be of type string";
+}
+std::string length_reason(std::size_t got, std::size_t limit) {
+    return "Value exceed max length. Got " + std::to_string(got) + ", expected less than or equal to " +
+        std::to_string(limit);
+}
+std::string regions_reason(std::string_view got) {
+    return "One or more value(s) not allowed. Got (" + std::string(got) + "), expected (" +
+        std::string(regions) + ")";
+}
+void other_video_path(Settings& settings) {
+    settings.video_sign_path = "/video";
+}
+
+/// Each row is a request to the Video SDK endpoint with a video credential beside the meeting one, unless
+/// it says otherwise: every rule of the video sample a client relies on, and each deliberate difference.
+std::vector<Case> video_cases() {
+    constexpr auto usable = VideoCredential::usable;
+    // 100 cars are 200 UTF-16 code units (each a surrogate pair) in 400 bytes: the longest sessionName.
+    std::string cars;
+    for (int i = 0; i < 100; ++i) {
+        cars += "\U0001F697";
+    }
+    static const std::string cars_payload = R"({"app_key":"videoKEY","role_type":0,"tpc":")" + cars +
+        R"(","version":1,"iat":1700000000,"exp":1700007200})";
+    static const std::string limits_payload = cars_payload.substr(0, cars_payload.size() - 1) +
+        R"(,"user_identity":")" + std::string(35, 'i') + R"(","user_key":")" + std::string(36, 'k') +
+        R"(","session_key":")" + std::string(36, 's') + R"("})";
+    return {
+        // ---- Tokens: the video sample's contract ----
+        {.name = "video: sessionName and role",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":1})",
+         .video = usable,
+         .payload = host_s},
+        {.name = "video: the sample README's request",
+         .path = video_path,
+         .body = R"({"sessionName":"Cool Cars","role":1,"sessionKey":"session123","userIdentity":"user123"})",
+         .video = usable,
+         .payload = R"({"app_key":"videoKEY","role_type":1,"tpc":"Cool Cars","version":1,"iat":1700000000,)"
+                    R"("exp":1700007200,"user_identity":"user123","session_key":"session123"})"},
+        {.name = "video: role \"1\" is coerced to a number (the sample README's curl)",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":"1"})",
+         .video = usable,
+         .payload = host_s},
+        {.name = "video: role 0.99999999999999999999 is 1, as to JSON.parse",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":0.99999999999999999999})",
+         .video = usable,
+         .payload = host_s},
+        {.name = "video: expirationSeconds \"1800\" is coerced (lower boundary)",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":0,"expirationSeconds":"1800"})",
+         .video = usable,
+         .payload = R"({"app_key":"videoKEY","role_type":0,"tpc":"s","version":1,"iat":1700000000,)"
+                    R"("exp":1700001800})"},
+        {.name = "video: expirationSeconds 172800 (upper boundary)",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":0,"expirationSeconds":172800})",
+         .video = usable,
+         .payload = R"({"app_key":"videoKEY","role_type":0,"tpc":"s","version":1,"iat":1700000000,)"
+                    R"("exp":1700172800})"},
+        {.name = "video: every claim, in the sample's order whatever the body's",
+         .path = video_path,
+         .body =
+             R"({"audioWebRtcMode":1,"videoWebRtcMode":0,"telemetryTrackingId":"t-1",)"
+             R"("cloudRecordingTranscriptOption":2,"cloudRecordingElection":"1","cloudRecordingOption":0,)"
+             R"("geoRegions":"US,AU","sessionKey":"k","userKey":"uk","userIdentity":"ui",)"
+             R"("expirationSeconds":3600,"sessionName":"Team","role":0})",
+         .video = usable,
+         .payload = R"({"app_key":"videoKEY","role_type":0,"tpc":"Team","version":1,"iat":1700000000,)"
+                    R"("exp":1700003600,"user_identity":"ui","user_key":"uk","session_key":"k",)"
+                    R"("geo_regions":"US,AU","cloud_recording_option":0,"cloud_recording_election":1,)"
+                    R"("cloud_recording_transcript_option":2,"telemetry_tracking_id":"t-1",)"
+                    R"("video_webrtc_mode":0,"audio_webrtc_mode":1})"},
+        {.name = "video: audio_webrtc_mode falls back to audioCompatibleMode",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":1,"audioCompatibleMode":"1"})",
+         .video = usable,
+         .payload = R"({"app_key":"videoKEY","role_type":1,"tpc":"s","version":1,"iat":1700000000,)"
+                    R"("exp":1700007200,"audio_webrtc_mode":1})"},
+        {.name = "video: audioWebRtcMode wins over audioCompatibleMode",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":1,"audioCompatibleMode":1,"audioWebRtcMode":0})",
+         .video = usable,
+         .payload = R"({"app_key":"videoKEY","role_type":1,"tpc":"s","version":1,"iat":1700000000,)"
+                    R"("exp":1700007200,"audio_webrtc_mode":0})"},
+        {.name = "video: geoRegions as a string loses every blank and empty item",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":1,"geoRegions":" U S, CN ,,\tAU\n,"})",
+         .video = usable,
+         .payload = R"({"app_key":"videoKEY","role_type":1,"tpc":"s","version":1,"iat":1700000000,)"
+                    R"("exp":1700007200,"geo_regions":"US,CN,AU"})"},
+        {.name = "video: geoRegions as an array, JavaScript's Unicode blanks removed too",
+         .path = video_path,
+         .body = "{\"sessionName\":\"s\",\"role\":1,\"geoRegions\":[\"\u00a0JP\u3000\",\"\",\"D\u2009E\","
+                 "\"\ufeffSG\"]}",
+         .video = usable,
+         .payload = R"({"app_key":"videoKEY","role_type":1,"tpc":"s","version":1,"iat":1700000000,)"
+                    R"("exp":1700007200,"geo_regions":"JP,DE,SG"})"},
+        {.name = "video: lengths at their limits, counted in UTF-16 code units",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":")" + cars + R"(","userIdentity":")" + std::string(35, 'i') +
+             R"(","userKey":")" + std::string(36, 'k') + R"(","sessionKey":")" + std::string(36, 's') +
+             R"("})",
+         .video = usable,
+         .payload = limits_payload},
+        {.name = "video: 100 characters beyond U+FFFF are the longest sessionName",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":")" + cars + R"("})",
+         .video = usable,
+         .payload = cars_payload},
+        {.name = "video: an empty sessionName is signed, as the sample does",
+         .path = video_path,
+         .body = R"({"sessionName":"","role":0})",
+         .video = usable,
+         .payload = R"({"app_key":"videoKEY","role_type":0,"tpc":"","version":1,"iat":1700000000,)"
+                    R"("exp":1700007200})"},
+        {.name = "video: the session name is written as JSON.stringify writes it",
+         .path = video_path,
+         .body = R"({"sessionName":"Caf\u00e9 \"q\" \\ \/ \n","role":0})",
+         .video = usable,
+         .payload = "{\"app_key\":\"videoKEY\",\"role_type\":0,\"tpc\":\"Caf\u00e9 \\\"q\\\" \\\\ / \\n\","
+                    "\"version\":1,\"iat\":1700000000,\"exp\":1700007200}"},
+        {.name = "video: unknown keys are ignored and the last duplicate wins",
+         .path = video_path,
+         .body =
+             R"({"meetingNumber":"1","role":1,"sessionName":"x","sessionName":"s","role":0,"extra":[{}]})",
+         .video = usable,
+         .payload = attendee_s},
+        {.name = "video: the default lifetime and iat-backdate apply",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":0})",
+         .settings =
+             [](Settings& settings) {
+                 default_3600(settings);
+                 backdate(settings);
+             },
+         .video = usable,
+         .payload = R"({"app_key":"videoKEY","role_type":0,"tpc":"s","version":1,"iat":1699999880,)"
+                    R"("exp":1700003480})"},
+        // ---- 400: the video sample's validators, reasons and order ----
+        {.name = "video: {} lacks role, then sessionName",
+         .path = video_path,
+         .body = "{}",
+         .video = usable,
+         .status = 400,
+         .errors = {{"role", std::string(required_reason)}, {"sessionName", std::string(required_reason)}}},
+        {.name = "video: an empty body without Content-Type is {}",
+         .path = video_path,
+         .content_type = std::nullopt,
+         .video = usable,
+         .status = 400,
+         .errors = {{"role", std::string(required_reason)}, {"sessionName", std::string(required_reason)}}},
+        {.name = "video: null counts as present, and is of no type",
+         .path = video_path,
+         .body = R"({"role":null,"sessionName":null,"geoRegions":null,"videoWebRtcMode":null})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"role", number_reason("null")},
+                    {"sessionName", string_reason("null")},
+                    {"geoRegions", "Value null not allowed, must be of type string or string array"},
+                    {"videoWebRtcMode", number_reason("null")}}},
+        {.name = "video: role 2",
+         .path = video_path,
+         .body = R"({"role":2,"sessionName":"s"})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"role", zero_one_reason("2")}}},
+        {.name = "video: sessionName of 201 characters",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":")" + std::string(201, 'n') + R"("})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"sessionName", length_reason(201, 200)}}},
+        {.name = "video: sessionName of 101 characters beyond U+FFFF is 202 code units",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":")" + cars + "\U0001F697" + R"("})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"sessionName", length_reason(202, 200)}}},
+        {.name = "video: userIdentity 36, userKey 37 and sessionKey 37 are each one too long",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":"s","userIdentity":")" + std::string(36, 'i') +
+             R"(","userKey":")" + std::string(37, 'k') + R"(","sessionKey":")" + std::string(37, 's') +
+             R"("})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"userIdentity", length_reason(36, 35)},
+                    {"userKey", length_reason(37, 36)},
+                    {"sessionKey", length_reason(37, 36)}}},
+        {.name = "video: a number where a string belongs",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":5,"sessionKey":{"a":1}})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"sessionName", string_reason("5")}, {"sessionKey", string_reason("of type object")}}},
+        {.name = "video: geoRegions naming an unknown region",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":"s","geoRegions":"US, X X"})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"geoRegions", regions_reason("US,XX")}}},
+        {.name = "video: geoRegions are upper case, as in the sample",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":"s","geoRegions":["us"]})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"geoRegions", regions_reason("us")}}},
+        {.name = "video: geoRegions without any item",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":"s","geoRegions":" , ,"})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"geoRegions", "Property defined, but not value(s) were present"}}},
+        {.name = "video: geoRegions as an empty array",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":"s","geoRegions":[]})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"geoRegions", "Property defined, but not value(s) were present"}}},
+        {.name = "video: geoRegions as an array holding a number",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":"s","geoRegions":["US",1]})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"geoRegions",
+                     "Value of type array not allowed, must be of type string or string array"}}},
+        {.name = "video: a long list of unknown regions is quoted cut short",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":"s","geoRegions":")" + std::string(60, 'Z') + R"("})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"geoRegions", regions_reason(std::string(40, 'Z') + "...")}}},
+        {.name = "video: expirationSeconds 1799",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":"s","expirationSeconds":1799})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"expirationSeconds", std::string(range_reason)}}},
+        {.name = "video: every property wrong at once, in the sample's order",
+         .path = video_path,
+         .body =
+             R"({"audioWebRtcMode":2,"audioCompatibleMode":2,"videoWebRtcMode":2,"telemetryTrackingId":5,)"
+             R"("cloudRecordingTranscriptOption":4,"cloudRecordingElection":3,"cloudRecordingOption":2,)"
+             R"("geoRegions":"x","sessionKey":3,"userKey":2,"userIdentity":1,"expirationSeconds":10,)"
+             R"("sessionName":1,"role":5})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"role", zero_one_reason("5")},
+                    {"sessionName", string_reason("1")},
+                    {"expirationSeconds", std::string(range_reason)},
+                    {"userIdentity", string_reason("1")},
+                    {"userKey", string_reason("2")},
+                    {"sessionKey", string_reason("3")},
+                    {"geoRegions", regions_reason("x")},
+                    {"cloudRecordingOption", zero_one_reason("2")},
+                    {"cloudRecordingElection", zero_one_reason("3")},
+                    {"cloudRecordingTranscriptOption", "Value is not valid. Got 4, expected 0,1,2"},
+                    {"telemetryTrackingId", string_reason("5")},
+                    {"videoWebRtcMode", zero_one_reason("2")},
+                    {"audioCompatibleMode", zero_one_reason("2")},
+                    {"audioWebRtcMode", zero_one_reason("2")}}},
+        // ---- Better than the sample ----
+        {.name = "video: role \"1abc\" is refused (the sample's parseInt reads 1)",
+         .path = video_path,
+         .body = R"({"role":"1abc","sessionName":"s"})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"role", decimal_reason("\"1abc\"")}}},
+        {.name = "video: a fractional expirationSeconds is refused",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":"s","expirationSeconds":1800.5})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"expirationSeconds", "Value 1800.5 not allowed, must be a whole number of seconds"}}},
+        {.name = "video: telemetryTrackingId must be a string (the sample signs any type)",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":"s","telemetryTrackingId":null})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"telemetryTrackingId", string_reason("null")}}},
+        {.name = "video: cloudRecordingTranscriptOption is 0, 1 or 2",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":"s","cloudRecordingTranscriptOption":"3"})",
+         .video = usable,
+         .status = 400,
+         .errors = {{"cloudRecordingTranscriptOption", "Value is not valid. Got 3, expected 0,1,2"}}},
+        {.name = "video: bad JSON is a JSON 400 with CORS",
+         .path = video_path,
+         .body = R"({"role":0,)",
+         .video = usable,
+         .status = 400,
+         .errors = {starts("$body", not_json)},
+         .present = {{"Access-Control-Allow-Origin", "*"}}},
+        {.name = "video: a lone surrogate is refused",
+         .path = video_path,
+         .body = R"({"role":0,"sessionName":"\udc00"})",
+         .video = usable,
+         .status = 400,
+         .errors = {starts("$body", not_json)}},
+        {.name = "video: a top-level array is refused",
+         .path = video_path,
+         .body = R"([{"role":0,"sessionName":"s"}])",
+         .video = usable,
+         .status = 400,
+         .errors = {{"$body", std::string(not_object)}}},
+        {.name = "video: a form body is 415",
+         .path = video_path,
+         .content_type = "application/x-www-form-urlencoded",
+         .body = "role=0&sessionName=s",
+         .video = usable,
+         .status = 415,
+         .errors = {{"Content-Type", std::string(wrong_type)}}},
+        {.name = "video: a body over the limit is 413",
+         .path = video_path,
+         .body = R"({"padding":"xxx"})",
+         .settings = small_limit,
+         .video = usable,
+         .status = 413,
+         .errors = {{"$body", "Body is larger than the limit of 16 bytes"}}},
+        {.name = "video: GET is 405 with Allow",
+         .method = "GET",
+         .path = video_path,
+         .content_type = std::nullopt,
+         .video = usable,
+         .status = 405,
+         .errors = {{"$method", method_reason("GET", post_only)}},
+         .present = {{"Allow", post_only}}},
+        {.name = "video: a preflight names POST and OPTIONS",
+         .method = "OPTIONS",
+         .path = video_path,
+         .content_type = std::nullopt,
+         .video = usable,
+         .status = 204,
+         .present = {{"Access-Control-Allow-Methods", post_only}, {"Access-Control-Max-Age", "7200"}}},
+        {.name = "video: a configured path",
+         .path = "/video",
+         .body = R"({"sessionName":"s","role":1})",
+         .settings = other_video_path,
+         .video = usable,
+         .payload = host_s},
+        // ---- Which endpoints exist ----
+        {.name = "video: without a video credential the route is unknown",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":1})",
+         .status = 404,
+         .errors = {{"$path", std::string(no_endpoint)}}},
+        {.name = "video: without a video credential a preflight is 404 too",
+         .method = "OPTIONS",
+         .path = video_path,
+         .content_type = std::nullopt,
+         .status = 404,
+         .errors = {{"$path", std::string(no_endpoint)}}},
+        {.name = "video: a configured but unavailable credential is 503",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":1})",
+         .video = VideoCredential::unavailable,
+         .status = 503,
+         .errors = {{"$credentials", std::string(video_unavailable)}}},
+        {.name = "video: with only a video credential, the Meeting route is unknown",
+         .body = R"({"meetingNumber":"1","role":0})",
+         .video = usable,
+         .no_meeting = true,
+         .status = 404,
+         .errors = {{"$path", std::string(no_endpoint)}}},
+        {.name = "video: with only a video credential, videos are signed",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":0})",
+         .video = usable,
+         .no_meeting = true,
+         .payload = attendee_s},
+        {.name = "video: with both credentials, meetings are still signed with the meeting one",
+         .body = R"({"meetingNumber":"1","role":0})",
+         .video = usable,
+         .payload = web_mn1_role0},
+        {.name = "video: health reports both credentials",
+         .method = "GET",
+         .path = "/health",
+         .content_type = std::nullopt,
+         .video = usable,
+         .exact_body = R"({"status":"ok","credentials":{"meeting":"ok","video":"ok"}})"},
+        {.name = "video: health reports the video credential alone",
+         .method = "GET",
+         .path = "/health",
+         .content_type = std::nullopt,
+         .video = usable,
+         .no_meeting = true,
+         .exact_body = R"({"status":"ok","credentials":{"video":"ok"}})"},
+        {.name = "video: health is 503 naming an unavailable video credential",
+         .method = "GET",
+         .path = "/health",
+         .content_type = std::nullopt,
+         .video = VideoCredential::unavailable,
+         .status = 503,
+         .errors = {{"$credentials", "The video signing credentials are unavailable"}}},
+        // ---- The access options ----
+        {.name = "video: require-user host refuses a host token without a user",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":"1"})",
+         .settings = users_for_hosts,
+         .video = usable,
+         .status = 403,
+         .errors = {{"role", std::string(host_reason)}}},
+        {.name = "video: require-user host signs an attendee token",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":0})",
+         .settings = users_for_hosts,
+         .video = usable,
+         .payload = attendee_s},
+        {.name = "video: require-user host signs a host token for a user",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":1})",
+         .settings = users_for_hosts,
+         .video = usable,
+         .remote_user = "ann",
+         .payload = host_s},
+        {.name = "video: require-user all refuses no user",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":0})",
+         .settings = users_for_all,
+         .video = usable,
+         .status = 403,
+         .errors = {{"$user", "Signing in is required; the web server did not authenticate this request"}}},
+        {.name = "video: a bearer token is required",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":0})",
+         .settings = bearer,
+         .video = usable,
+         .status = 401,
+         .errors = {{"Authorization", "A valid bearer token is required (Authorization: Bearer TOKEN)"}},
+         .present = {{"WWW-Authenticate", R"(Bearer realm="sdksign")"}}},
+        {.name = "video: the bearer token is signed",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":0})",
+         .headers = {{"AUTHORIZATION", "Bearer s3cr3t-bearer-token-for-the-router-table"}},
+         .settings = bearer,
+         .video = usable,
+         .payload = attendee_s},
+        {.name = "video: origin-check reject refuses another origin",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":0})",
+         .headers = {{"ORIGIN", "https://evil.example"}},
+         .settings = reject_origins,
+         .video = usable,
+         .status = 403,
+         .errors = {{"Origin", "This origin may not request signatures"}}},
+        {.name = "video: the meeting allow-list does not apply to sessions",
+         .path = video_path,
+         .body = R"({"sessionName":"s","role":0})",
+         .settings = two_meetings,
+         .video = usable,
+         .payload = attendee_s},
+    };
+}
+
 std::optional<std::string> header(const Response& response, std::string_view name) {
     const auto* value = response.find_header(name);
     return value ? std::optional<std::string>(*value) : std::nullopt;
@@ -1070,24 +1567,30 @@ void check_error_body(const Case& c, const Response& response) {
     }
 }
 
-std::string hs256(std::string_view signed_part) {
+std::string hs256(std::string_view signed_part, std::string_view secret = sdk_secret) {
     auto mac = Botan::MessageAuthenticationCode::create_or_throw("HMAC(SHA-256)");
-    mac->set_key(reinterpret_cast<const std::uint8_t*>(sdk_secret.data()), sdk_secret.size());
+    mac->set_key(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size());
     mac->update(reinterpret_cast<const std::uint8_t*>(signed_part.data()), signed_part.size());
     const auto tag = mac->final();
     return sdksign::signing::encode_base64url({reinterpret_cast<const char*>(tag.data()), tag.size()});
 }
 
-void check_token_body(const Case& c, const Response& response) {
+/// `video`: the Video SDK endpoint answered, which signs with the video credential and, as the video sample,
+/// answers the signature alone.
+void check_token_body(const Case& c, const Response& response, bool video) {
     rapidjson::Document document;
     document.Parse(response.body.data(), response.body.size());
     BOOST_TEST_REQUIRE(!document.HasParseError());
     BOOST_TEST_REQUIRE(document.IsObject());
-    BOOST_TEST(document.MemberCount() == 2u);
+    BOOST_TEST(document.MemberCount() == (video ? 1U : 2U));
     const std::string token = member_string(document, "signature");
-    BOOST_TEST(member_string(document, "sdkKey") == sdk_key);
     // Byte for byte: the sample's key order and no spaces.
-    BOOST_TEST(response.body == R"({"signature":")" + token + R"(","sdkKey":"routerKEY"})");
+    if (video) {
+        BOOST_TEST(response.body == R"({"signature":")" + token + R"("})");
+    } else {
+        BOOST_TEST(member_string(document, "sdkKey") == sdk_key);
+        BOOST_TEST(response.body == R"({"signature":")" + token + R"(","sdkKey":"routerKEY"})");
+    }
 
     const auto first_dot = token.find('.');
     const auto second_dot = token.find('.', first_dot + 1);
@@ -1097,7 +1600,8 @@ void check_token_body(const Case& c, const Response& response) {
         sdksign::signing::decode_base64url(token.substr(first_dot + 1, second_dot - first_dot - 1));
     BOOST_TEST_REQUIRE(payload.has_value());
     BOOST_TEST(*payload == c.payload);
-    BOOST_TEST(token.substr(second_dot + 1) == hs256(std::string_view(token).substr(0, second_dot)));
+    BOOST_TEST(token.substr(second_dot + 1) ==
+               hs256(std::string_view(token).substr(0, second_dot), video ? video_secret : sdk_secret));
 }
 
 void check_case(const Case& c, sdksign::signing::TokenSigner& signer) {
@@ -1106,7 +1610,10 @@ void check_case(const Case& c, sdksign::signing::TokenSigner& signer) {
         c.settings(settings);
     }
     const FixedClock clock;
-    const FixedCredentials credentials(c.no_credential ? nullptr : make_test_credential());
+    const FixedCredentials credentials(
+        c.no_credential ? nullptr : make_test_credential(), !c.no_meeting,
+        c.video == VideoCredential::usable ? make_test_credential(video_key, video_secret) : nullptr,
+        c.video != VideoCredential::none);
     Services services{settings, clock, credentials, signer};
 
     Request request;
@@ -1131,8 +1638,10 @@ void check_case(const Case& c, sdksign::signing::TokenSigner& signer) {
 
     // Never the secret, anywhere.
     BOOST_TEST(response.body.find(sdk_secret) == std::string::npos);
+    BOOST_TEST(response.body.find(video_secret) == std::string::npos);
     for (const auto& [name, value] : response.headers) {
         BOOST_TEST(value.find(sdk_secret) == std::string::npos, "header " << name << " holds the secret");
+        BOOST_TEST(value.find(video_secret) == std::string::npos, "header " << name << " holds the secret");
         BOOST_TEST(value.find_first_of("\r\n") == std::string::npos,
                    "header " << name << " holds a line break");
     }
@@ -1159,7 +1668,7 @@ void check_case(const Case& c, sdksign::signing::TokenSigner& signer) {
         BOOST_TEST_REQUIRE(
             (!c.payload.empty() || !c.exact_body.empty())); // every 200 row says what it expects
         if (!c.payload.empty()) {
-            check_token_body(c, response);
+            check_token_body(c, response, request.path == settings.video_sign_path);
         }
     } else {
         BOOST_TEST(c.status == 204);
@@ -1175,14 +1684,9 @@ void check_case(const Case& c, sdksign::signing::TokenSigner& signer) {
     }
 }
 
-} // namespace
-
-BOOST_AUTO_TEST_SUITE(router_cpp)
-
-BOOST_AUTO_TEST_CASE(request_table) {
-    const auto table = cases();
-    BOOST_TEST(table.size() >= 60u);
-    BOOST_TEST_MESSAGE("router table: " << table.size() << " cases");
+void check_table(std::string_view what, const std::vector<Case>& table, std::size_t minimum) {
+    BOOST_TEST(table.size() >= minimum);
+    BOOST_TEST_MESSAGE(what << ": " << table.size() << " cases");
     sdksign::signing::TokenSigner signer; // one signer for every row, as a worker thread has
     for (const auto& c : table) {
         BOOST_TEST_CONTEXT(c.name) {
@@ -1191,8 +1695,22 @@ BOOST_AUTO_TEST_CASE(request_table) {
     }
 }
 
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(router_cpp)
+
+BOOST_AUTO_TEST_CASE(request_table) {
+    check_table("router table", cases(), 60);
+}
+
+BOOST_AUTO_TEST_CASE(video_request_table) {
+    check_table("router table, Video SDK", video_cases(), 40);
+}
+
 BOOST_AUTO_TEST_CASE(case_names_are_unique) {
-    const auto table = cases();
+    auto table = cases();
+    const auto video = video_cases();
+    table.insert(table.end(), video.begin(), video.end());
     for (std::size_t i = 0; i < table.size(); ++i) {
         for (std::size_t j = i + 1; j < table.size(); ++j) {
             BOOST_TEST(table[i].name != table[j].name);

@@ -345,6 +345,46 @@ BOOST_AUTO_TEST_CASE(a_failed_first_fetch_is_rethrown_and_leaves_nothing_to_serv
     BOOST_TEST((store.status("webinar").state == CredentialState::unavailable));
 }
 
+BOOST_AUTO_TEST_CASE(a_credential_the_provider_does_not_have_stays_unconfigured_and_unrefreshed) {
+    CapturedLog log; // the meeting refresh below fails, and says so
+    ManualClock clock;
+    FakeSource source;
+    source.hint = 2;
+    Store store({}, clock.function());
+    BOOST_TEST(!store.configured(meeting_credential));
+    BOOST_TEST(store.load_if_present(source.function(), meeting_credential));
+    BOOST_TEST(store.configured(meeting_credential));
+
+    FakeSource absent;
+    absent.failing = SDKSIGN_E_NOT_FOUND;
+    BOOST_TEST(!store.load_if_present(absent.function(), "video"));
+    BOOST_TEST(!store.configured("video"));
+    BOOST_TEST(store.current("video") == nullptr);
+    // Never asked again: the video slot is not scheduled, so refreshes touch the meeting credential only.
+    clock.now += 3s;
+    store.refresh_due(absent.function());
+    BOOST_TEST(absent.calls == 2);
+    BOOST_TEST(!store.configured("video"));
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_optional_credential_is_configured_and_rethrown) {
+    CapturedLog log;
+    ManualClock clock;
+    for (const int status : {SDKSIGN_E_UNAVAILABLE, SDKSIGN_E_INVALID, SDKSIGN_E_DENIED}) {
+        FakeSource source;
+        source.failing = status;
+        Store store({}, clock.function());
+        BOOST_CHECK_THROW(store.load_if_present(source.function(), "video"), CredentialError);
+        // Its endpoint exists and answers 503 until a refresh succeeds.
+        BOOST_TEST(store.configured("video"));
+        BOOST_TEST((store.status("video").state == CredentialState::unavailable));
+        source.failing = SDKSIGN_OK;
+        clock.now += 2s;
+        store.refresh_due(source.function());
+        BOOST_TEST(store.current("video") != nullptr);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(logs_once_per_change_of_state_never_per_attempt) {
     ManualClock clock;
     FakeSource source;

@@ -83,7 +83,7 @@ class Deployment:
     """One server with sdksign behind it. start() / stop_gracefully() / cleanup(); url(path) for requests."""
 
     def __init__(self, target, source_root, sdksign, plugin_dir, key, secret, sdksign_conf="", files=None,
-                 edit_shipped=None, server_conf=""):
+                 edit_shipped=None, server_conf="", video=None):
         """sdksign_conf: the text of sdksign.conf. The optional rest, for tests of settings that need more
         than the shipped files as they are (their defaults change nothing):
           files         {path relative to the root: (text, mode)}: more files, written before sdksign.conf,
@@ -95,6 +95,8 @@ class Deployment:
                         included (LoadModule), lighttpd before the modules that file depends on (what
                         lighty-enable-mod enables, such as 05-auth.conf, comes before 10-fastcgi.conf),
                         nginx in the server block.
+          video         (key, secret) of a Video SDK app, configured beside the Meeting SDK one the way each
+                        shipped file says, so that the Video SDK endpoint is served too.
         @NAME@ placeholders (the values below: SDKSIGN_CONF_DIR...) are filled in sdksign_conf and server_conf.
         """
         self.target = target
@@ -102,6 +104,7 @@ class Deployment:
         self.variant = target.split("-", 1)[1]
         self.source_root = source_root
         self.key, self.secret = key, secret
+        self.video = video
         self.root = tempfile.mkdtemp(prefix="sdksign-" + target + "-", dir="/tmp")
         os.chmod(self.root, 0o755)
         self.web_uid = pwd.getpwnam(WEB_USER).pw_uid
@@ -172,8 +175,15 @@ class Deployment:
         env.update(extra or {})
         return env
 
+    def credentials(self):
+        """The environment variables of each configured app, in order: [(name, value)]."""
+        pairs = [("ZOOM_MEETING_SDK_KEY", self.key), ("ZOOM_MEETING_SDK_SECRET", self.secret)]
+        if self.video is not None:
+            pairs += [("ZOOM_VIDEO_SDK_KEY", self.video[0]), ("ZOOM_VIDEO_SDK_SECRET", self.video[1])]
+        return pairs
+
     def credentials_env(self):
-        return {"ZOOM_MEETING_SDK_KEY": self.key, "ZOOM_MEETING_SDK_SECRET": self.secret}
+        return dict(self.credentials())
 
     def popen(self, name, argv, env, user=None):
         log_path = self.path(self.server, name + ".out")
@@ -242,7 +252,7 @@ class Deployment:
         else:
             # The credentials file the shipped configuration includes: root-only, as its comment says.
             write(self.path("etc", "apache-credentials.conf"),
-                  f"Define ZOOM_MEETING_SDK_KEY {self.key}\nDefine ZOOM_MEETING_SDK_SECRET {self.secret}\n", 0o600)
+                  "".join(f"Define {name} {value}\n" for name, value in self.credentials()), 0o600)
             conf = self.path("conf", f"apache-{self.variant}.conf")
             self.fill_shipped(f"apache/sdksign-{self.variant}.conf.in", conf)
             lines.append(f'Include "{conf}"')
@@ -268,6 +278,11 @@ class Deployment:
                 os.chmod(os.path.join(upload, name), 0o644)
         # The only edit the example asks for: the user's credentials.
         text = text.replace("your-sdk-key", self.key).replace("your-sdk-secret", self.secret)
+        if self.video is not None:
+            # And the Video SDK app's lines, whose '#' it says to remove.
+            text = text.replace("# SetEnv ZOOM_VIDEO_SDK_KEY your-video-sdk-key", f"SetEnv ZOOM_VIDEO_SDK_KEY {self.video[0]}")
+            text = text.replace("# SetEnv ZOOM_VIDEO_SDK_SECRET your-video-sdk-secret",
+                                f"SetEnv ZOOM_VIDEO_SDK_SECRET {self.video[1]}")
         if self.edit_shipped is not None:
             text = self.edit_shipped("apache/htaccess.example", text)
         write(os.path.join(upload, ".htaccess"), text)
@@ -290,9 +305,11 @@ class Deployment:
             os.chown(path, self.web_uid, self.web_gid)
         if self.variant == "cgi":
             # The root-only credentials file the CGI variant includes, written as its comment says.
+            pairs = self.credentials()
             write(self.path("etc", "lighttpd-credentials.conf"),
-                  f'setenv.add-environment += ( "ZOOM_MEETING_SDK_KEY" => "{self.key}", '
-                  f'"ZOOM_MEETING_SDK_SECRET" => "{self.secret}" )\n', 0o600)
+                  "".join(f'setenv.add-environment += ( "{pairs[i][0]}" => "{pairs[i][1]}", '
+                          f'"{pairs[i + 1][0]}" => "{pairs[i + 1][1]}" )\n' for i in range(0, len(pairs), 2)),
+                  0o600)
         conf = self.path("conf", f"lighttpd-{self.variant}.conf")
         text = self.fill_shipped(f"lighttpd/50-sdksign-{self.variant}.conf.in", conf)
         # The modules the file's "depends:" line names, enabled the Debian way (conf-available/NN-name.conf).
