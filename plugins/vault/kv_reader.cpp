@@ -62,8 +62,11 @@ SecretPair interpret(const Settings& settings, const std::string& path, Reply& r
             throw VaultError(SDKSIGN_E_INVALID,
                              "field '" + name + "' of secret " + where + " is not a string");
         }
-        if (value->GetStringLength() == 0) {
-            throw VaultError(SDKSIGN_E_INVALID, "field '" + name + "' of secret " + where + " is empty");
+        const std::string_view text(value->GetString(), value->GetStringLength());
+        if (plugin::is_blank(text)) {
+            throw VaultError(SDKSIGN_E_INVALID,
+                             "field '" + name + "' of secret " + where + " " +
+                                 std::string(plugin::blank_reason(text)));
         }
         target.append(value->GetString(), value->GetStringLength());
     };
