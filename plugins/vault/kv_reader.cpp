@@ -87,6 +87,12 @@ SecretPair interpret(const Settings& settings, const std::string& path, Reply& r
         "HTTP " + std::to_string(reply.status) + (detail.empty() ? "" : ": " + detail);
     switch (reply.status) {
     case 404: {
+        // Vault's router found no engine for the path (with a token its policy lets through).
+        if (contains(detail, "no handler for route")) {
+            throw VaultError(SDKSIGN_E_CONFIG,
+                             "no such mount (is the secrets engine mounted at " + settings.mount +
+                                 "?): Vault has no route for " + where);
+        }
         WipedBuffer copy(reply.body.view());
         rapidjson::Document document;
         parse_answer_in_place(document, copy.c_str());

@@ -91,11 +91,20 @@ GrantedToken interpret_login_answer(std::string_view method, const std::string& 
     const std::string detail = error_text(reply.body.view());
     const std::string message = what + " login at auth/" + mount + " failed (HTTP " +
         std::to_string(reply.status) + (detail.empty() ? std::string() : ": " + detail) + ")";
-    if (reply.status == 400 || reply.status == 403) {
-        throw VaultError(SDKSIGN_E_DENIED, message);
+    const std::string no_mount = "no such mount (is the auth method mounted at " + mount + "?)";
+    // Vault routes an unauthenticated request to a path no auth method claims like any request without a
+    // token: 403 "permission denied", or 404 "no handler for route" from some versions. AppRole itself
+    // refuses wrong ids with 400, so its 403 can only mean the mount; a Kubernetes login also answers 403
+    // when it refuses the service account token.
+    if (reply.status == 404 || (reply.status == 403 && method == "AppRole")) {
+        throw VaultError(SDKSIGN_E_CONFIG, message + ": " + no_mount);
     }
-    if (reply.status == 404) {
-        throw VaultError(SDKSIGN_E_CONFIG, message + "; is the auth method mounted at " + mount + "?");
+    if (reply.status == 403) {
+        throw VaultError(SDKSIGN_E_DENIED,
+                         message + ": the service account token was refused, or there is " + no_mount);
+    }
+    if (reply.status == 400) {
+        throw VaultError(SDKSIGN_E_DENIED, message);
     }
     throw VaultError(SDKSIGN_E_UNAVAILABLE,
                      body_says(reply, "sealed") ? what + " login failed: Vault is sealed" : message);

@@ -75,6 +75,8 @@ BOOST_AUTO_TEST_CASE(tells_the_other_answers_apart) {
          SDKSIGN_E_INVALID, "response-wrapped"},
         {200, "[" + value, SDKSIGN_E_UNAVAILABLE, "not a JSON object"},
         {404, R"({"errors":[]})", SDKSIGN_E_NOT_FOUND, "no secret at secret/data/app/meeting"},
+        {404, R"({"errors":["no handler for route \"secret/data/app/meeting\". route entry not found."]})",
+         SDKSIGN_E_CONFIG, "no such mount (is the secrets engine mounted at secret?)"},
         {404, R"({"data":{"metadata":{"version":2,"destroyed":true}}})", SDKSIGN_E_NOT_FOUND,
          "version 2 of secret secret/data/app/meeting is destroyed"},
         {404, R"({"data":{"metadata":{"version":2,"deletion_time":"2026-01-01T00:00:00Z"}}})",
