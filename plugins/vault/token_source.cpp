@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 namespace sdksign::vault {
@@ -23,6 +24,11 @@ namespace {
 
 bool body_says(const Reply& reply, std::string_view words) {
     return reply.body.view().find(words) != std::string_view::npos;
+}
+
+bool file_missing(const std::string& path) {
+    struct stat info { };
+    return ::stat(path.c_str(), &info) != 0 && errno == ENOENT;
 }
 
 } // namespace
@@ -137,9 +143,13 @@ std::string_view TokenSource::current(Clock::time_point deadline) {
             try {
                 reload_file(false);
             } catch (const VaultError&) {
-                if (token_.empty()) {
+                if (!token_.empty()) {
+                    return token_.view();
+                }
+                if (!file_missing(settings_.token_file)) {
                     throw;
                 }
+                wait_for_file(deadline);
             }
         }
         return token_.view();
@@ -171,6 +181,34 @@ std::optional<std::chrono::seconds> TokenSource::due_in() const {
     }
     const auto left = std::chrono::duration_cast<std::chrono::seconds>(*renew_at_ - Clock::now());
     return std::max(left, std::chrono::seconds(1));
+}
+
+void TokenSource::wait_for_file(Clock::time_point deadline) {
+    const auto started = Clock::now();
+    const auto until = started + (deadline - started) / 2;
+    if (!said_waiting_) {
+        said_waiting_ = true;
+        plugin::log_warning("vault",
+                            "waiting for the token file " + settings_.token_file +
+                                " to appear (Vault Agent writes it after its first login)");
+    }
+    constexpr std::chrono::milliseconds poll{50};
+    while (true) {
+        const auto now = Clock::now();
+        if (now >= until) {
+            throw VaultError(
+                SDKSIGN_E_UNAVAILABLE,
+                "the token file " + settings_.token_file + " does not exist (waited " +
+                    std::to_string(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count()) +
+                    " ms for it)");
+        }
+        std::this_thread::sleep_for(std::min<Clock::duration>(poll, until - now));
+        if (!file_missing(settings_.token_file)) {
+            reload_file(false);
+            return;
+        }
+    }
 }
 
 bool TokenSource::reload_file(bool force) {

@@ -746,11 +746,34 @@ BOOST_AUTO_TEST_CASE(a_missing_token_file_is_unavailable_until_it_appears) {
     const auto file = server.dir() / "late-token";
     std::filesystem::remove(file);
     Provider provider(library(), options("late/meeting", {{"token", ""}, {"token-file", file.string()}}));
-    const auto failure = failure_of(provider);
+    // It waits up to half the deadline for the file: a short one keeps the test short.
+    const auto failure = failure_of(provider, "meeting", 200ms);
     BOOST_TEST(failure.status == SDKSIGN_E_UNAVAILABLE);
-    BOOST_TEST(contains(failure.message, file.string()));
+    BOOST_TEST(contains(failure.message, "the token file " + file.string() + " does not exist (waited"),
+               failure.message);
     replace_file(file, "root");
     BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+}
+
+BOOST_AUTO_TEST_CASE(waits_within_the_deadline_for_a_token_file_not_yet_written) {
+    seed(server, "starting/meeting", default_pair());
+    const auto file = server.dir() / "starting-token";
+    std::filesystem::remove(file);
+    Provider provider(library(), options("starting/meeting", {{"token", ""}, {"token-file", file.string()}}));
+    CapturedStderr captured;
+    Failure outcome{-1, "not fetched"};
+    std::thread fetching([&] { outcome = failure_of(provider, "meeting", 20000ms); });
+    // Vault Agent writes its token once sdksign says it waits for it (a bounded wait for that line).
+    for (int i = 0; i < 1000 && !contains(captured.so_far(), "waiting for the token file"); ++i) {
+        std::this_thread::sleep_for(10ms);
+    }
+    replace_file(file, "root");
+    fetching.join();
+    const auto lines = captured.lines();
+    BOOST_TEST(outcome.status == SDKSIGN_OK, outcome.message);
+    BOOST_REQUIRE_EQUAL(lines.size(), 1U);
+    BOOST_TEST(contains(lines[0], "warn vault: waiting for the token file " + file.string() + " to appear"),
+               lines[0]);
 }
 
 BOOST_AUTO_TEST_CASE(token_role_id_and_secret_id_files_get_the_file_providers_permission_rules) {
