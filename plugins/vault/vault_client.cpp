@@ -143,7 +143,9 @@ Reply VaultClient::call_once(const char* method, const std::string& route, std::
         if (remaining.count() <= 0) {
             throw TransportError(TransportError::Kind::timeout, "deadline reached");
         }
-        request.timeout = std::min(request_timeout_, remaining);
+        // A timeout of 0 is none of its own (as VAULT_CLIENT_TIMEOUT=0 in the Go client): the deadline bounds
+        // it.
+        request.timeout = request_timeout_.count() > 0 ? std::min(request_timeout_, remaining) : remaining;
         HttpResponse response = http_.perform(request);
         if (!is_redirect(response.status) || response.redirect_url.empty()) {
             retry_after_s = response.retry_after_s.value_or(-1);

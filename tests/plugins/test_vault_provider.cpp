@@ -639,6 +639,42 @@ BOOST_AUTO_TEST_CASE(reads_vault_addr_and_vault_token_with_options_winning) {
     BOOST_TEST(token_option_wins.fetch("meeting", deadline).credential->key == test_key);
 }
 
+BOOST_AUTO_TEST_CASE(a_token_file_option_wins_over_vault_token) {
+    seed(server, "winner/meeting", default_pair());
+    const ScopedVariable token("VAULT_TOKEN", "hvs.from-the-environment");
+    const auto file = server.dir() / "winner-token";
+    replace_file(file, "root");
+    Provider provider(
+        library(),
+        {{"address", server.address()}, {"path", "winner/meeting"}, {"token-file", file.string()}});
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    const auto seen = server.requests();
+    BOOST_REQUIRE_EQUAL(seen.size(), 1U);
+    BOOST_TEST(seen[0].token == "root", "the token file's token, not VAULT_TOKEN's");
+}
+
+BOOST_AUTO_TEST_CASE(empty_vault_variables_count_as_unset) {
+    seed(server, "empty/meeting", default_pair());
+    const ScopedVariable address("VAULT_ADDR", server.address().c_str());
+    for (const char* name :
+         {"VAULT_AGENT_ADDR", "VAULT_NAMESPACE", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_CLIENT_CERT",
+          "VAULT_CLIENT_KEY", "VAULT_TLS_SERVER_NAME", "VAULT_SKIP_VERIFY", "VAULT_CLIENT_TIMEOUT",
+          "VAULT_MAX_RETRIES", "VAULT_HTTP_PROXY", "VAULT_PROXY_ADDR"}) {
+        for (const char* value : {"", " "}) {
+            BOOST_TEST_CONTEXT(name << "='" << value << "'") {
+                const ScopedVariable empty(name, value);
+                Provider provider(library(), {{"path", "empty/meeting"}, {"token", "root"}});
+                BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+            }
+        }
+    }
+    // An empty VAULT_ADDR leaves the agent's address, an empty VAULT_AGENT_ADDR the server's.
+    const ScopedVariable no_address("VAULT_ADDR", "");
+    const ScopedVariable agent("VAULT_AGENT_ADDR", server.address().c_str());
+    Provider through_agent(library(), {{"path", "empty/meeting"}, {"token", "root"}});
+    BOOST_TEST(through_agent.fetch("meeting", deadline).credential->key == test_key);
+}
+
 BOOST_AUTO_TEST_CASE(refuses_malformed_settings_at_start_up) {
     const auto refused = [](const Options& options, const std::string& fragment) {
         try {
@@ -693,6 +729,14 @@ BOOST_AUTO_TEST_CASE(refuses_malformed_settings_at_start_up) {
         const ScopedVariable timeout("VAULT_CLIENT_TIMEOUT", "1m30s");
         const ScopedVariable retries("VAULT_MAX_RETRIES", "4");
         BOOST_CHECK_NO_THROW(Provider(library(), {}));
+        for (const char* go_duration : {"1.5s", "0", "250ms", "2d"}) {
+            const ScopedVariable fractional("VAULT_CLIENT_TIMEOUT", go_duration);
+            BOOST_CHECK_NO_THROW(Provider(library(), {}));
+        }
+        for (const char* count : {"15", "1000"}) {
+            const ScopedVariable many("VAULT_MAX_RETRIES", count);
+            BOOST_CHECK_NO_THROW(Provider(library(), {}));
+        }
     }
 }
 
