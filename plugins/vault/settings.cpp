@@ -1,5 +1,6 @@
 #include "settings.hpp"
 
+#include "address.hpp"
 #include "choice.hpp"
 #include "errors.hpp"
 #include "option_table.hpp"
@@ -30,7 +31,8 @@ std::string duration_text(std::chrono::milliseconds duration) {
 /// Every option, once: its name, help and default (from a default Settings). parse_settings reads them, in
 /// its own order and with their VAULT_* fallbacks; the table names what exists and documents it.
 constexpr std::array<plugin::OptionSpec<Settings>, 29> option_specs{{
-    {"address", "Vault URL (else VAULT_AGENT_ADDR, then VAULT_ADDR)",
+    {"address",
+     "Vault URL, or unix:// and Vault Agent's socket path (else VAULT_AGENT_ADDR, then VAULT_ADDR)",
      [](const Settings& defaults) { return std::string(defaults.address); }, nullptr},
     {"namespace", "Vault Enterprise namespace, sent as X-Vault-Namespace (else VAULT_NAMESPACE)",
      [](const Settings&) { return std::string(); }, nullptr},
@@ -72,7 +74,7 @@ constexpr std::array<plugin::OptionSpec<Settings>, 29> option_specs{{
      [](const Settings& defaults) { return std::to_string(defaults.refresh_interval.count()); }, nullptr},
     {"ca-cert", "CA certificate file to verify Vault with (else VAULT_CACERT)",
      [](const Settings&) { return std::string(); }, nullptr},
-    {"ca-path", "directory of CA certificates (else VAULT_CAPATH)",
+    {"ca-path", "directory whose every file holds PEM CA certificates (else VAULT_CAPATH)",
      [](const Settings&) { return std::string(); }, nullptr},
     {"client-cert", "client certificate for mutual TLS (else VAULT_CLIENT_CERT)",
      [](const Settings&) { return std::string(); }, nullptr},
@@ -177,11 +179,6 @@ bool parse_count(const std::string& text, int& target, int low, int high) {
     }
     target = value;
     return true;
-}
-
-bool is_url(const std::string& text) {
-    return (text.starts_with("http://") && text.size() > 7) ||
-        (text.starts_with("https://") && text.size() > 8);
 }
 
 /// Mounts and paths are written without surrounding slashes in requests; "/secret/" means "secret".
@@ -303,10 +300,10 @@ Settings parse_settings(const sdksign_option* options, std::size_t count) {
     read.text({"", "VAULT_ADDR"}, settings.address);
     read.text({"", "VAULT_AGENT_ADDR"}, settings.address);
     read.text({"address", ""}, settings.address);
-    require(is_url(settings.address),
-            "the Vault address '" + settings.address +
+    require(is_vault_address(settings.address),
+            "the Vault address '" + redacted_address(settings.address) +
                 "' (option 'address', VAULT_AGENT_ADDR or VAULT_ADDR) must start "
-                "with https:// or http://");
+                "with https:// or http://, or be unix:// and a socket's absolute path");
     while (settings.address.ends_with('/')) {
         settings.address.pop_back();
     }
