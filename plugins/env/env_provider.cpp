@@ -2,6 +2,7 @@
 // Node sample by default (ZOOM_MEETING_SDK_KEY / ZOOM_MEETING_SDK_SECRET).
 #include "entry_point.hpp"
 #include "option_table.hpp"
+#include "text.hpp"
 
 #include <sdksign/provider.h>
 
@@ -13,6 +14,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <utility>
 
 namespace {
 
@@ -114,10 +116,13 @@ int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, vo
                             " is not set, but " + (key == nullptr ? names->secret : names->key) + " is");
             return SDKSIGN_E_INVALID;
         }
-        if (*key == '\0' || *secret == '\0') {
-            write_error(err, err_len,
-                        "environment variable " + (*key == '\0' ? names->key : names->secret) + " is empty");
-            return SDKSIGN_E_INVALID;
+        for (const auto& [name, value] : {std::pair{&names->key, key}, std::pair{&names->secret, secret}}) {
+            if (sdksign::plugin::is_blank(value)) {
+                write_error(err, err_len,
+                            "environment variable " + *name + " " +
+                                std::string(sdksign::plugin::blank_reason(value)));
+                return SDKSIGN_E_INVALID;
+            }
         }
         // The environment block belongs to the process, so there is no private copy to wipe here.
         put(sink, key, std::strlen(key), reinterpret_cast<const unsigned char*>(secret), std::strlen(secret));

@@ -10,6 +10,7 @@
 #include "option_table.hpp"
 #include "secret_file.hpp"
 #include "status_error.hpp"
+#include "text.hpp"
 
 #include <sdksign/provider.h>
 
@@ -159,8 +160,9 @@ const Entry& find_entry(const FileProvider& provider, const std::vector<Entry>& 
     if (!found->is_text) {
         throw StatusError(SDKSIGN_E_INVALID, where + " is not a string");
     }
-    if (found->value.empty()) {
-        throw StatusError(SDKSIGN_E_INVALID, where + " is empty");
+    if (sdksign::plugin::is_blank(found->value.view())) {
+        throw StatusError(SDKSIGN_E_INVALID,
+                          where + " " + std::string(sdksign::plugin::blank_reason(found->value.view())));
     }
     return *found;
 }

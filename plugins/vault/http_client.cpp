@@ -1,5 +1,8 @@
 #include "http_client.hpp"
 
+#include "address.hpp"
+#include "ca_folder.hpp"
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
@@ -10,6 +13,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <initializer_list>
 #include <mutex>
 #include <utility>
@@ -18,8 +22,10 @@ namespace sdksign::vault {
 
 namespace {
 
-// Vault's answers are small; anything larger is not a Vault answer worth reading.
-constexpr std::size_t max_body_bytes = std::size_t{1} << 20;
+// A KV secret can be as large as Vault's default request limit (max_request_size, 32 MiB), and Vault's
+// JSON escapes `<`, `>` and `&` to six bytes each, so a secret well under the limit can answer more than
+// it. Larger answers are refused rather than held in memory.
+constexpr std::size_t max_body_bytes = max_answer_bytes;
 
 struct EasyCleanup {
     void operator()(CURL* curl) const noexcept { curl_easy_cleanup(curl); }
@@ -36,6 +42,15 @@ struct SlistCleanup {
 };
 using Slist = std::unique_ptr<curl_slist, SlistCleanup>;
 
+void append_line(Slist& list, const char* line) {
+    curl_slist* grown = curl_slist_append(list.get(), line);
+    if (grown == nullptr) {
+        throw std::bad_alloc();
+    }
+    static_cast<void>(list.release());
+    list.reset(grown);
+}
+
 void add_header(Slist& list, std::string_view name, std::string_view value) {
     WipedBuffer line;
     line.append(name);
@@ -45,12 +60,7 @@ void add_header(Slist& list, std::string_view name, std::string_view value) {
         line.append(" ");
         line.append(value);
     }
-    curl_slist* grown = curl_slist_append(list.get(), line.c_str());
-    if (grown == nullptr) {
-        throw std::bad_alloc();
-    }
-    static_cast<void>(list.release());
-    list.reset(grown);
+    append_line(list, line.c_str());
 }
 
 void global_init() {
@@ -65,6 +75,8 @@ void global_init() {
 struct Exchange {
     HttpResponse response;
     bool too_large = false;
+    /// The Location header as sent, resolved against the request's URL once the answer is in.
+    std::string location;
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) noexcept {
@@ -82,22 +94,41 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
     return bytes;
 }
 
+/// A Retry-After value, delay-seconds or an HTTP date (RFC 9110 section 10.2.3), as seconds from now;
+/// nullopt when it is neither.
+std::optional<long> retry_after_seconds(std::string_view value) {
+    long seconds = 0;
+    const auto* end = value.data() + value.size();
+    if (const auto [ptr, ec] = std::from_chars(value.data(), end, seconds);
+        ec == std::errc() && ptr == end && !value.empty()) {
+        return seconds >= 0 ? std::optional<long>(seconds) : std::nullopt;
+    }
+    const std::string date(value);
+    const std::time_t when = curl_getdate(date.c_str(), nullptr);
+    if (when < 0) {
+        return std::nullopt;
+    }
+    return std::max<long>(0, static_cast<long>(when - std::time(nullptr)));
+}
+
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) noexcept {
     auto* exchange = static_cast<Exchange*>(user);
     const std::size_t bytes = size * count;
     const std::string_view line(data, bytes);
-    constexpr std::string_view name = "retry-after:";
-    if (line.size() > name.size() && strncasecmp(line.data(), name.data(), name.size()) == 0) {
-        std::string_view value = line.substr(name.size());
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-            value.remove_prefix(1);
+    const auto value_of = [&](std::string_view name) -> std::optional<std::string_view> {
+        if (line.size() > name.size() && strncasecmp(line.data(), name.data(), name.size()) == 0) {
+            return trimmed(line.substr(name.size()));
         }
-        long seconds = 0;
-        const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-        // Only the delay-seconds form: an HTTP date is rare from Vault and the backoff covers it.
-        if (ec == std::errc() && ptr != value.data() && seconds >= 0) {
-            exchange->response.retry_after_s = seconds;
+        return std::nullopt;
+    };
+    try {
+        if (const auto location = value_of("location:")) {
+            exchange->location.assign(*location);
+        } else if (const auto retry_after = value_of("retry-after:")) {
+            exchange->response.retry_after_s = retry_after_seconds(*retry_after);
         }
+    } catch (...) {
+        return 0;
     }
     return bytes;
 }
@@ -122,9 +153,36 @@ TransportError::Kind kind_of(CURLcode code) {
         return TransportError::Kind::bad_url;
     case CURLE_OPERATION_TIMEDOUT:
         return TransportError::Kind::timeout;
+    case CURLE_FILESIZE_EXCEEDED:
+        return TransportError::Kind::too_large;
     default:
         return TransportError::Kind::other;
     }
+}
+
+/// Whether a failed https exchange was the server refusing the TLS handshake, before any byte of an
+/// answer: an alert it sent (TLS 1.2 ends the handshake with one; TLS 1.3 sends "certificate required" or
+/// "bad certificate" once the client thinks the handshake is done), or, when the request was already on
+/// its way, a connection handshaken for this request and closed by the server before the request could
+/// be sent ("Broken pipe", "Connection reset", or libcurl's getpeername() failing on it).
+bool refused_handshake(CURL* curl, CURLcode code, const std::string& detail) {
+    long header_bytes = 0;
+    curl_easy_getinfo(curl, CURLINFO_HEADER_SIZE, &header_bytes);
+    if (header_bytes != 0) {
+        return false;
+    }
+    const bool alert = detail.find("alert") != std::string::npos;
+    if (code == CURLE_SSL_CONNECT_ERROR || code == CURLE_RECV_ERROR) {
+        return alert;
+    }
+    if (code != CURLE_SEND_ERROR) {
+        return false;
+    }
+    long new_connections = 0;
+    curl_off_t handshake_done_us = 0;
+    curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &new_connections);
+    curl_easy_getinfo(curl, CURLINFO_APPCONNECT_TIME_T, &handshake_done_us);
+    return alert || (new_connections > 0 && handshake_done_us > 0);
 }
 
 struct UrlCleanup {
@@ -135,22 +193,39 @@ struct CurlFree {
     void operator()(char* text) const noexcept { curl_free(text); }
 };
 
-/// The URL's scheme and host as libcurl reads them; empty when it cannot (curl_easy_perform then says why).
-std::pair<std::string, std::string> scheme_and_host(const std::string& url) {
-    const std::unique_ptr<CURLU, UrlCleanup> parsed(curl_url());
-    if (!parsed || curl_url_set(parsed.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
-        return {};
+/// A URL as libcurl reads it. Every part is empty when it cannot read it (curl_easy_perform then says why).
+class ParsedUrl {
+public:
+    explicit ParsedUrl(const std::string& url) : url_(curl_url()) {
+        valid_ = url_ && curl_url_set(url_.get(), CURLUPART_URL, url.c_str(), 0) == CURLUE_OK;
     }
-    const auto part = [&](CURLUPart which) {
+
+    [[nodiscard]] std::string part(CURLUPart which, unsigned int flags = 0) const {
         char* raw = nullptr;
-        if (curl_url_get(parsed.get(), which, &raw, 0) != CURLUE_OK || raw == nullptr) {
-            return std::string();
+        if (!valid_ || curl_url_get(url_.get(), which, &raw, flags) != CURLUE_OK || raw == nullptr) {
+            return {};
         }
         const std::unique_ptr<char, CurlFree> owned(raw);
-        return std::string(owned.get());
-    };
-    return {part(CURLUPART_SCHEME), part(CURLUPART_HOST)};
-}
+        return {owned.get()};
+    }
+
+    /// `reference` resolved against this URL (an absolute one replaces it), as a browser resolves a
+    /// redirect's Location; empty when it cannot.
+    [[nodiscard]] std::string resolve(const std::string& reference) {
+        if (!valid_ || curl_url_set(url_.get(), CURLUPART_URL, reference.c_str(), 0) != CURLUE_OK) {
+            return {};
+        }
+        return part(CURLUPART_URL);
+    }
+
+    bool set_host(const std::string& host) {
+        return valid_ && curl_url_set(url_.get(), CURLUPART_HOST, host.c_str(), 0) == CURLUE_OK;
+    }
+
+private:
+    std::unique_ptr<CURLU, UrlCleanup> url_;
+    bool valid_ = false;
+};
 
 /// The first of `names` set to something, as Go's getEnvAny.
 std::string first_variable(std::initializer_list<const char*> names) {
@@ -192,7 +267,8 @@ bool is_loopback_host(std::string_view host) {
 
 struct HttpClient::Handle {
     std::unique_ptr<CURL, EasyCleanup> curl;
-    Slist connect_to;
+    std::string unix_socket;
+    std::string server_name;
     std::string vault_proxy;
     // libcurl would read its own set (ALL_PROXY too, lower-case first); each request names its proxy instead.
     std::string https_proxy = first_variable({"HTTPS_PROXY", "https_proxy"});
@@ -200,8 +276,10 @@ struct HttpClient::Handle {
     std::string no_proxy = first_variable({"NO_PROXY", "no_proxy"});
 };
 
-HttpClient::HttpClient(const TlsSettings& tls, const std::string& connect_to, const std::string& proxy)
+HttpClient::HttpClient(const std::string& address, const TlsSettings& tls, const std::string& proxy)
     : handle_(std::make_unique<Handle>()) {
+    handle_->unix_socket = unix_socket_path(address);
+    handle_->server_name = tls.server_name;
     handle_->vault_proxy = proxy;
     global_init();
     handle_->curl.reset(curl_easy_init());
@@ -212,13 +290,24 @@ HttpClient::HttpClient(const TlsSettings& tls, const std::string& connect_to, co
     set(curl, CURLOPT_NOSIGNAL, 1L);
     set(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     set(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    // Every connection, a redirect's too, goes to Vault Agent's socket, as the Go client's dialer does.
+    if (!handle_->unix_socket.empty()) {
+        set(curl, CURLOPT_UNIX_SOCKET_PATH, handle_->unix_socket.c_str());
+    }
     set(curl, CURLOPT_WRITEFUNCTION, on_body);
     set(curl, CURLOPT_HEADERFUNCTION, on_header);
+    // Refuses an answer whose Content-Length says it is too large before reading any of it.
+    set(curl, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_body_bytes));
+    // As the Go client: a CA file, else a CA folder, replaces the system roots (no default CA path either);
+    // the file wins when both are set.
     if (!tls.ca_cert.empty()) {
         set(curl, CURLOPT_CAINFO, tls.ca_cert.c_str());
-    }
-    if (!tls.ca_path.empty()) {
-        set(curl, CURLOPT_CAPATH, tls.ca_path.c_str());
+        set(curl, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
+    } else if (!tls.ca_path.empty()) {
+        std::string bundle = load_ca_folder(tls.ca_path);
+        curl_blob blob{bundle.data(), bundle.size(), CURL_BLOB_COPY};
+        set(curl, CURLOPT_CAINFO_BLOB, &blob);
+        set(curl, CURLOPT_CAPATH, static_cast<const char*>(nullptr));
     }
     if (!tls.client_cert.empty()) {
         set(curl, CURLOPT_SSLCERT, tls.client_cert.c_str());
@@ -227,13 +316,6 @@ HttpClient::HttpClient(const TlsSettings& tls, const std::string& connect_to, co
     if (tls.skip_verify) {
         set(curl, CURLOPT_SSL_VERIFYPEER, 0L);
         set(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (!connect_to.empty()) {
-        handle_->connect_to.reset(curl_slist_append(nullptr, connect_to.c_str()));
-        if (!handle_->connect_to) {
-            throw std::bad_alloc();
-        }
-        set(curl, CURLOPT_CONNECT_TO, handle_->connect_to.get());
     }
 }
 
@@ -258,11 +340,32 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     }
     std::array<char, CURL_ERROR_SIZE> error{};
     set(curl, CURLOPT_ERRORBUFFER, error.data());
-    set(curl, CURLOPT_URL, request.url.c_str());
+    ParsedUrl url(request.url);
+    const std::string scheme = url.part(CURLUPART_SCHEME);
+    const std::string host = url.part(CURLUPART_HOST);
+    // The TLS server name is sent and verified instead of the URL's host, as the Go client's ServerName:
+    // libcurl takes both from its URL, so it gets that name there and CURLOPT_CONNECT_TO sends it where the
+    // URL points, with the URL's own Host header. Requests go where the URL (or a redirect) says.
+    Slist connect_to;
+    std::string curl_url = request.url;
+    if (!handle_->server_name.empty() && scheme == "https") {
+        ParsedUrl named(request.url);
+        const std::string port = url.part(CURLUPART_PORT, CURLU_DEFAULT_PORT);
+        const std::string written_port = url.part(CURLUPART_PORT);
+        if (named.set_host(handle_->server_name)) {
+            curl_url = named.part(CURLUPART_URL);
+            add_header(headers, "Host", written_port.empty() ? host : host + ":" + written_port);
+            append_line(connect_to, (handle_->server_name + ":" + port + ":" + host + ":" + port).c_str());
+        }
+    }
+    set(curl, CURLOPT_URL, curl_url.c_str());
+    set(curl, CURLOPT_CONNECT_TO, connect_to.get());
     // Chosen per request: a redirect may change the scheme or the host. An empty CURLOPT_PROXY means no
     // proxy and an empty CURLOPT_NOPROXY no exceptions, whatever the environment says.
-    const auto [scheme, host] = scheme_and_host(request.url);
-    if (!handle_->vault_proxy.empty()) {
+    if (!handle_->unix_socket.empty()) {
+        set(curl, CURLOPT_PROXY, "");
+        set(curl, CURLOPT_NOPROXY, "");
+    } else if (!handle_->vault_proxy.empty()) {
         set(curl, CURLOPT_PROXY, handle_->vault_proxy.c_str());
         set(curl, CURLOPT_NOPROXY, "");
     } else if (is_loopback_host(host)) {
@@ -289,6 +392,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     const CURLcode code = curl_easy_perform(curl);
     // The handle outlives this call: it must not keep pointers to the header list or the body.
     set(curl, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
+    set(curl, CURLOPT_CONNECT_TO, static_cast<curl_slist*>(nullptr));
     set(curl, CURLOPT_ERRORBUFFER, static_cast<char*>(nullptr));
     if (post) {
         set(curl, CURLOPT_POSTFIELDS, static_cast<const char*>(nullptr));
@@ -296,15 +400,18 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     }
     if (code != CURLE_OK) {
         if (exchange.too_large) {
-            throw TransportError(TransportError::Kind::other, "answer larger than 1 MiB");
+            throw TransportError(TransportError::Kind::too_large, "the answer is larger than 32 MiB");
         }
         const std::string detail = error[0] != '\0' ? error.data() : curl_easy_strerror(code);
+        if (scheme == "https" && refused_handshake(curl, code, detail)) {
+            throw TransportError(TransportError::Kind::tls_refused, detail);
+        }
         throw TransportError(kind_of(code), detail);
     }
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &exchange.response.status);
-    const char* redirect = nullptr;
-    if (curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &redirect) == CURLE_OK && redirect != nullptr) {
-        exchange.response.redirect_url = redirect;
+    // Against the request's own URL, not the one with the server name libcurl was given.
+    if (!exchange.location.empty()) {
+        exchange.response.redirect_url = url.resolve(exchange.location);
     }
     return std::move(exchange.response);
 }

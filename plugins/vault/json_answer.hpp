@@ -1,7 +1,7 @@
 #pragma once
 // How the provider parses Vault's answers: in place, so that decoded strings stay in the answer's wiped
 // buffer, and iteratively, so that an answer nested deeper than a thread's stack allows (an answer may have
-// 1 MiB of '[') is a parse error instead of a crash of the host process.
+// 32 MiB of '[') is a parse error instead of a crash of the host process.
 #include <rapidjson/document.h>
 
 namespace sdksign::vault {

@@ -62,8 +62,11 @@ SecretPair interpret(const Settings& settings, const std::string& path, Reply& r
             throw VaultError(SDKSIGN_E_INVALID,
                              "field '" + name + "' of secret " + where + " is not a string");
         }
-        if (value->GetStringLength() == 0) {
-            throw VaultError(SDKSIGN_E_INVALID, "field '" + name + "' of secret " + where + " is empty");
+        const std::string_view text(value->GetString(), value->GetStringLength());
+        if (plugin::is_blank(text)) {
+            throw VaultError(SDKSIGN_E_INVALID,
+                             "field '" + name + "' of secret " + where + " " +
+                                 std::string(plugin::blank_reason(text)));
         }
         target.append(value->GetString(), value->GetStringLength());
     };
@@ -84,6 +87,12 @@ SecretPair interpret(const Settings& settings, const std::string& path, Reply& r
         "HTTP " + std::to_string(reply.status) + (detail.empty() ? "" : ": " + detail);
     switch (reply.status) {
     case 404: {
+        // Vault's router found no engine for the path (with a token its policy lets through).
+        if (contains(detail, "no handler for route")) {
+            throw VaultError(SDKSIGN_E_CONFIG,
+                             "no such mount (is the secrets engine mounted at " + settings.mount +
+                                 "?): Vault has no route for " + where);
+        }
         WipedBuffer copy(reply.body.view());
         rapidjson::Document document;
         parse_answer_in_place(document, copy.c_str());

@@ -1,5 +1,6 @@
 #include "settings.hpp"
 
+#include "address.hpp"
 #include "choice.hpp"
 #include "errors.hpp"
 #include "option_table.hpp"
@@ -7,8 +8,10 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string_view>
 
@@ -28,7 +31,8 @@ std::string duration_text(std::chrono::milliseconds duration) {
 /// Every option, once: its name, help and default (from a default Settings). parse_settings reads them, in
 /// its own order and with their VAULT_* fallbacks; the table names what exists and documents it.
 constexpr std::array<plugin::OptionSpec<Settings>, 29> option_specs{{
-    {"address", "Vault URL (else VAULT_AGENT_ADDR, then VAULT_ADDR)",
+    {"address",
+     "Vault URL, or unix:// and Vault Agent's socket path (else VAULT_AGENT_ADDR, then VAULT_ADDR)",
      [](const Settings& defaults) { return std::string(defaults.address); }, nullptr},
     {"namespace", "Vault Enterprise namespace, sent as X-Vault-Namespace (else VAULT_NAMESPACE)",
      [](const Settings&) { return std::string(); }, nullptr},
@@ -70,7 +74,7 @@ constexpr std::array<plugin::OptionSpec<Settings>, 29> option_specs{{
      [](const Settings& defaults) { return std::to_string(defaults.refresh_interval.count()); }, nullptr},
     {"ca-cert", "CA certificate file to verify Vault with (else VAULT_CACERT)",
      [](const Settings&) { return std::string(); }, nullptr},
-    {"ca-path", "directory of CA certificates (else VAULT_CAPATH)",
+    {"ca-path", "directory whose every file holds PEM CA certificates (else VAULT_CAPATH)",
      [](const Settings&) { return std::string(); }, nullptr},
     {"client-cert", "client certificate for mutual TLS (else VAULT_CLIENT_CERT)",
      [](const Settings&) { return std::string(); }, nullptr},
@@ -81,7 +85,9 @@ constexpr std::array<plugin::OptionSpec<Settings>, 29> option_specs{{
     {"skip-verify", "do not verify Vault's certificate; never in production (else VAULT_SKIP_VERIFY)",
      [](const Settings& defaults) { return std::string(defaults.tls.skip_verify ? "true" : "false"); },
      nullptr},
-    {"timeout", "bound on one HTTP request (else VAULT_CLIENT_TIMEOUT)",
+    {"timeout",
+     "bound on one HTTP request, e.g. 5s, 1.5s or 1m30s; 0: the fetch deadline alone (else "
+     "VAULT_CLIENT_TIMEOUT)",
      [](const Settings& defaults) { return duration_text(defaults.request_timeout); }, nullptr},
     {"max-retries", "retries after a transient failure, within the fetch deadline (else VAULT_MAX_RETRIES)",
      [](const Settings& defaults) { return std::to_string(defaults.max_retries); }, nullptr},
@@ -119,7 +125,11 @@ public:
         }
     }
 
-    /// The value and where it came from ("option 'x'" or "VAULT_X"), or nothing when neither is set.
+    /// Whether the option itself was given (an empty value counts).
+    [[nodiscard]] bool given(std::string_view option) const { return options_.contains(std::string(option)); }
+
+    /// The value and where it came from ("option 'x'" or "VAULT_X"), or nothing when neither is set. A
+    /// variable that is empty (or only blanks) counts as unset, as Vault's tools read `VAULT_ADDR=`.
     bool get(const Source& source, std::string& value, std::string& origin) const {
         if (const auto found = options_.find(std::string(source.option)); found != options_.end()) {
             value = found->second;
@@ -127,7 +137,8 @@ public:
             return true;
         }
         if (!source.variable.empty()) {
-            if (const char* env = std::getenv(std::string(source.variable).c_str()); env != nullptr) {
+            if (const char* env = std::getenv(std::string(source.variable).c_str());
+                env != nullptr && !trimmed(env).empty()) {
                 value = env;
                 origin = std::string(source.variable);
                 return true;
@@ -168,11 +179,6 @@ bool parse_count(const std::string& text, int& target, int low, int high) {
     }
     target = value;
     return true;
-}
-
-bool is_url(const std::string& text) {
-    return (text.starts_with("http://") && text.size() > 7) ||
-        (text.starts_with("https://") && text.size() > 8);
 }
 
 /// Mounts and paths are written without surrounding slashes in requests; "/secret/" means "secret".
@@ -216,36 +222,59 @@ const sdksign_option_doc* option_docs() noexcept {
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
+    // Vault's parseutil.ParseDurationSecond: a whole number is seconds; anything else is Go's
+    // time.ParseDuration (numbers with fractions, each with a unit) or a number of days ("2d").
     if (text.empty()) {
         return std::nullopt;
     }
+    // A year at most: no timeout or refresh interval is longer, and a longer one is a typing mistake.
+    constexpr long long longest_s = 86400LL * 365;
+    constexpr long double longest_ns = longest_s * 1e9L;
     if (text.find_first_not_of("0123456789") == std::string::npos) {
-        int seconds = 0;
-        if (!parse_count(text, seconds, 0, 86400 * 365)) {
+        if (text.size() > 9 || std::stoll(text) > longest_s) {
             return std::nullopt;
         }
-        return std::chrono::seconds(seconds);
+        return std::chrono::seconds(std::stoll(text));
     }
-    static const std::map<std::string, long long> unit_ms = {
-        {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-    long long total = 0;
-    std::size_t at = 0;
-    while (at < text.size()) {
-        const std::size_t digits = text.find_first_not_of("0123456789", at);
-        if (digits == at || digits == std::string::npos) {
+    // Nanoseconds per unit: whole numbers, so that "0.1s" is 100 ms exactly once rounded.
+    static const std::array<std::pair<std::string_view, long double>, 9> units = {{{"ns", 1},
+                                                                                   {"us", 1e3L},
+                                                                                   {"\u00b5s", 1e3L},
+                                                                                   {"\u03bcs", 1e3L},
+                                                                                   {"ms", 1e6L},
+                                                                                   {"s", 1e9L},
+                                                                                   {"m", 60e9L},
+                                                                                   {"h", 3600e9L},
+                                                                                   {"d", 86400e9L}}};
+    const bool days = text.ends_with('d');
+    long double total = 0;
+    std::string_view rest = text;
+    while (!rest.empty()) {
+        const std::size_t whole = rest.find_first_not_of("0123456789");
+        std::size_t number_end = whole;
+        if (whole != std::string_view::npos && rest[whole] == '.') {
+            number_end = rest.find_first_not_of("0123456789", whole + 1);
+        }
+        if (number_end == 0 || number_end == std::string_view::npos || (whole == 0 && number_end == 1)) {
             return std::nullopt;
         }
-        const std::size_t unit_end = text.find_first_of("0123456789", digits);
-        const std::string unit =
-            text.substr(digits, unit_end == std::string::npos ? std::string::npos : unit_end - digits);
-        const auto found = unit_ms.find(unit);
-        if (found == unit_ms.end() || digits - at > 9) {
+        const std::string number(rest.substr(0, number_end));
+        rest.remove_prefix(number_end);
+        const std::size_t unit_end = std::min(rest.find_first_of("0123456789."), rest.size());
+        const std::string_view unit = rest.substr(0, unit_end);
+        rest.remove_prefix(unit_end);
+        const auto found =
+            std::find_if(units.begin(), units.end(), [&](const auto& entry) { return entry.first == unit; });
+        // Days only as the whole value ("2d"), as parseutil reads it, not inside a Go duration.
+        if (found == units.end() || number.size() > 15 || (unit == "d") != days || (days && !rest.empty())) {
             return std::nullopt;
         }
-        total += std::stoll(text.substr(at, digits - at)) * found->second;
-        at = digits + unit.size();
+        total += std::stold(number) * found->second;
+        if (total > longest_ns) {
+            return std::nullopt;
+        }
     }
-    return std::chrono::milliseconds(total);
+    return std::chrono::milliseconds(std::llround(total) / 1000000);
 }
 
 std::optional<bool> parse_bool(const std::string& text) {
@@ -271,10 +300,10 @@ Settings parse_settings(const sdksign_option* options, std::size_t count) {
     read.text({"", "VAULT_ADDR"}, settings.address);
     read.text({"", "VAULT_AGENT_ADDR"}, settings.address);
     read.text({"address", ""}, settings.address);
-    require(is_url(settings.address),
-            "the Vault address '" + settings.address +
+    require(is_vault_address(settings.address),
+            "the Vault address '" + redacted_address(settings.address) +
                 "' (option 'address', VAULT_AGENT_ADDR or VAULT_ADDR) must start "
-                "with https:// or http://");
+                "with https:// or http://, or be unix:// and a socket's absolute path");
     while (settings.address.ends_with('/')) {
         settings.address.pop_back();
     }
@@ -300,14 +329,16 @@ Settings parse_settings(const sdksign_option* options, std::size_t count) {
         settings.tls.skip_verify = value.value_or(false);
         return value.has_value();
     });
-    read.parsed({"timeout", "VAULT_CLIENT_TIMEOUT"}, "a duration such as 5s or 1500ms",
+    read.parsed({"timeout", "VAULT_CLIENT_TIMEOUT"}, "a duration such as 5s, 1.5s, 1m30s or 1500ms",
                 [&](const std::string& v) {
                     const auto value = parse_duration(v);
                     settings.request_timeout = value.value_or(settings.request_timeout);
-                    return value.has_value() && value->count() > 0;
+                    return value.has_value();
                 });
-    read.parsed({"max-retries", "VAULT_MAX_RETRIES"}, "a number from 0 to 10",
-                [&](const std::string& v) { return parse_count(v, settings.max_retries, 0, 10); });
+    // Any count, as the Go client takes; the fetch deadline bounds the tries whatever it says.
+    read.parsed({"max-retries", "VAULT_MAX_RETRIES"}, "a whole number, 0 or more", [&](const std::string& v) {
+        return parse_count(v, settings.max_retries, 0, std::numeric_limits<int>::max());
+    });
     read.parsed({"retry-wait-ms", ""}, "a number of milliseconds from 0 to 60000", [&](const std::string& v) {
         int value = 0;
         const bool ok = parse_count(v, value, 0, 60000);
@@ -318,8 +349,12 @@ Settings parse_settings(const sdksign_option* options, std::size_t count) {
     std::string auth(plugin::word_of(settings.auth, auth_methods));
     read.text({"auth", ""}, auth);
     settings.auth = plugin::choose("auth", auth, auth_methods);
-    read.text({"token", "VAULT_TOKEN"}, settings.token);
+    read.text({"token", ""}, settings.token);
     read.text({"token-file", ""}, settings.token_file);
+    // An option wins over its variable: with either token option given, VAULT_TOKEN is not read.
+    if (!read.given("token") && !read.given("token-file")) {
+        read.text({"", "VAULT_TOKEN"}, settings.token);
+    }
     read.text({"approle-mount", ""}, settings.approle_mount);
     read.text({"role-id", ""}, settings.role_id);
     read.text({"role-id-file", ""}, settings.role_id_file);
@@ -336,7 +371,7 @@ Settings parse_settings(const sdksign_option* options, std::size_t count) {
     switch (settings.auth) {
     case AuthMethod::token:
         require(settings.token.empty() || settings.token_file.empty(),
-                "give the token one way: option 'token' (or VAULT_TOKEN) or option 'token-file', not both");
+                "give the token one way: option 'token' or option 'token-file', not both");
         break;
     case AuthMethod::approle:
         require(!settings.approle_mount.empty(), "option 'approle-mount' is empty");

@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <utility>
 
 namespace sdksign::vault {
@@ -23,6 +24,11 @@ namespace {
 
 bool body_says(const Reply& reply, std::string_view words) {
     return reply.body.view().find(words) != std::string_view::npos;
+}
+
+bool file_missing(const std::string& path) {
+    struct stat info { };
+    return ::stat(path.c_str(), &info) != 0 && errno == ENOENT;
 }
 
 } // namespace
@@ -91,11 +97,20 @@ GrantedToken interpret_login_answer(std::string_view method, const std::string& 
     const std::string detail = error_text(reply.body.view());
     const std::string message = what + " login at auth/" + mount + " failed (HTTP " +
         std::to_string(reply.status) + (detail.empty() ? std::string() : ": " + detail) + ")";
-    if (reply.status == 400 || reply.status == 403) {
-        throw VaultError(SDKSIGN_E_DENIED, message);
+    const std::string no_mount = "no such mount (is the auth method mounted at " + mount + "?)";
+    // Vault routes an unauthenticated request to a path no auth method claims like any request without a
+    // token: 403 "permission denied", or 404 "no handler for route" from some versions. AppRole itself
+    // refuses wrong ids with 400, so its 403 can only mean the mount; a Kubernetes login also answers 403
+    // when it refuses the service account token.
+    if (reply.status == 404 || (reply.status == 403 && method == "AppRole")) {
+        throw VaultError(SDKSIGN_E_CONFIG, message + ": " + no_mount);
     }
-    if (reply.status == 404) {
-        throw VaultError(SDKSIGN_E_CONFIG, message + "; is the auth method mounted at " + mount + "?");
+    if (reply.status == 403) {
+        throw VaultError(SDKSIGN_E_DENIED,
+                         message + ": the service account token was refused, or there is " + no_mount);
+    }
+    if (reply.status == 400) {
+        throw VaultError(SDKSIGN_E_DENIED, message);
     }
     throw VaultError(SDKSIGN_E_UNAVAILABLE,
                      body_says(reply, "sealed") ? what + " login failed: Vault is sealed" : message);
@@ -128,9 +143,13 @@ std::string_view TokenSource::current(Clock::time_point deadline) {
             try {
                 reload_file(false);
             } catch (const VaultError&) {
-                if (token_.empty()) {
+                if (!token_.empty()) {
+                    return token_.view();
+                }
+                if (!file_missing(settings_.token_file)) {
                     throw;
                 }
+                wait_for_file(deadline);
             }
         }
         return token_.view();
@@ -162,6 +181,34 @@ std::optional<std::chrono::seconds> TokenSource::due_in() const {
     }
     const auto left = std::chrono::duration_cast<std::chrono::seconds>(*renew_at_ - Clock::now());
     return std::max(left, std::chrono::seconds(1));
+}
+
+void TokenSource::wait_for_file(Clock::time_point deadline) {
+    const auto started = Clock::now();
+    const auto until = started + (deadline - started) / 2;
+    if (!said_waiting_) {
+        said_waiting_ = true;
+        plugin::log_warning("vault",
+                            "waiting for the token file " + settings_.token_file +
+                                " to appear (Vault Agent writes it after its first login)");
+    }
+    constexpr std::chrono::milliseconds poll{50};
+    while (true) {
+        const auto now = Clock::now();
+        if (now >= until) {
+            throw VaultError(
+                SDKSIGN_E_UNAVAILABLE,
+                "the token file " + settings_.token_file + " does not exist (waited " +
+                    std::to_string(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(now - started).count()) +
+                    " ms for it)");
+        }
+        std::this_thread::sleep_for(std::min<Clock::duration>(poll, until - now));
+        if (!file_missing(settings_.token_file)) {
+            reload_file(false);
+            return;
+        }
+    }
 }
 
 bool TokenSource::reload_file(bool force) {

@@ -53,6 +53,9 @@ public:
 
 private:
     bool reload_file(bool force);
+    /// At start-up the token file may not be written yet (Vault Agent's first login): waits for it, up to
+    /// half the time left before `deadline` so that the request still fits, and says so in the log once.
+    void wait_for_file(Clock::time_point deadline);
     void login(Clock::time_point deadline);
     void renew(Clock::time_point deadline);
     void adopt(GrantedToken granted, bool from_login);
@@ -70,6 +73,7 @@ private:
         bool operator==(const FileStamp&) const = default;
     };
     std::optional<FileStamp> file_stamp_;
+    bool said_waiting_ = false;
 
     // For logins: when the token must be renewed, and whether renewing can still extend it.
     std::optional<Clock::time_point> renew_at_;

@@ -1,5 +1,6 @@
 #include "vault_client.hpp"
 
+#include "address.hpp"
 #include "errors.hpp"
 #include "json_answer.hpp"
 
@@ -12,50 +13,6 @@
 namespace sdksign::vault {
 
 namespace {
-
-struct AddressParts {
-    std::string scheme;
-    std::string host;
-    std::string port;
-};
-
-AddressParts split_address(const std::string& address) {
-    const auto scheme_end = address.find("://");
-    AddressParts parts;
-    parts.scheme = address.substr(0, scheme_end);
-    std::string authority = address.substr(scheme_end + 3);
-    authority = authority.substr(0, authority.find('/'));
-    const auto closing = authority.rfind(']');
-    const auto colon = authority.rfind(':');
-    if (colon != std::string::npos && (closing == std::string::npos || colon > closing)) {
-        parts.host = authority.substr(0, colon);
-        parts.port = authority.substr(colon + 1);
-    } else {
-        parts.host = authority;
-        parts.port = parts.scheme == "https" ? "443" : "80";
-    }
-    return parts;
-}
-
-/// To verify a name other than the address's host, requests name that host and connect to the address.
-std::string base_url(const Settings& settings) {
-    if (settings.tls.server_name.empty()) {
-        return settings.address;
-    }
-    const auto parts = split_address(settings.address);
-    const auto rest = settings.address.find('/', parts.scheme.size() + 3);
-    return parts.scheme + "://" + settings.tls.server_name + ":" + parts.port +
-        (rest == std::string::npos ? std::string() : settings.address.substr(rest));
-}
-
-/// The CURLOPT_CONNECT_TO entry that goes with base_url(), or "".
-std::string connect_to(const Settings& settings) {
-    if (settings.tls.server_name.empty()) {
-        return {};
-    }
-    const auto parts = split_address(settings.address);
-    return settings.tls.server_name + "::" + parts.host + ":" + parts.port;
-}
 
 bool retryable_status(long status, std::string_view body) {
     if (status == 412 || status == 429 || (status >= 500 && status != 501)) {
@@ -77,15 +34,24 @@ std::string milliseconds_text(Clock::duration duration) {
 } // namespace
 
 VaultClient::VaultClient(const Settings& settings)
-    : address_(settings.address), base_url_(base_url(settings)), namespace_name_(settings.namespace_name),
-      request_timeout_(settings.request_timeout), max_retries_(settings.max_retries),
-      retry_wait_(settings.retry_wait), http_(settings.tls, connect_to(settings), settings.proxy),
-      jitter_(std::random_device{}()) { }
+    : address_(redacted_address(settings.address)), base_url_(request_base(settings.address)),
+      namespace_name_(settings.namespace_name), request_timeout_(settings.request_timeout),
+      max_retries_(settings.max_retries), retry_wait_(settings.retry_wait),
+      has_client_certificate_(!settings.tls.client_cert.empty()),
+      http_(settings.address, settings.tls, settings.proxy), jitter_(std::random_device{}()) { }
 
 Reply VaultClient::call(const char* method, const std::string& route, std::string_view token,
                         std::string_view body, Clock::time_point deadline) {
     const auto started = Clock::now();
     const std::string where = "Vault at " + address_;
+    // Vault asked for quiet with a Retry-After longer than a fetch could wait: no fetch asks before then.
+    if (started < quiet_until_) {
+        throw VaultError(
+            SDKSIGN_E_UNAVAILABLE,
+            where + " asked (Retry-After) not to be asked again for " +
+                std::to_string(std::chrono::ceil<std::chrono::seconds>(quiet_until_ - started).count()) +
+                " s more; waiting");
+    }
     for (int attempt = 0;; ++attempt) {
         // Like go-retryablehttp's linear jitter: between n and 1.5 n times the base wait.
         const auto base = retry_wait_ * (attempt + 1);
@@ -95,6 +61,9 @@ Reply VaultClient::call(const char* method, const std::string& route, std::strin
         try {
             long retry_after_s = -1;
             Reply reply = call_once(method, route, token, body, deadline, retry_after_s);
+            if (retry_after_s >= 0 && (reply.status == 429 || reply.status == 503)) {
+                quiet_until_ = Clock::now() + std::chrono::seconds(retry_after_s);
+            }
             if (!retryable_status(reply.status, reply.body.view()) || attempt >= max_retries_) {
                 return reply;
             }
@@ -112,8 +81,21 @@ Reply VaultClient::call(const char* method, const std::string& route, std::strin
                                  "TLS failure talking to " + where + ": " + e.what() +
                                      " (check ca-cert / VAULT_CACERT, the server name and "
                                      "the client certificate)");
+            case TransportError::Kind::tls_refused:
+                throw VaultError(SDKSIGN_E_CONFIG,
+                                 where + " refused the TLS handshake (" + e.what() + "): " +
+                                     (has_client_certificate_
+                                          ? "it rejected the client certificate (client-cert / "
+                                            "VAULT_CLIENT_CERT); is it signed by a CA Vault trusts?"
+                                          : "it may need a client certificate (client-cert and client-key, "
+                                            "or VAULT_CLIENT_CERT and VAULT_CLIENT_KEY)"));
             case TransportError::Kind::bad_url:
                 throw VaultError(SDKSIGN_E_CONFIG, "cannot use the address of " + where + ": " + e.what());
+            case TransportError::Kind::too_large:
+                // Asking again would download it again: the secret itself has to shrink.
+                throw VaultError(SDKSIGN_E_INVALID,
+                                 where + " answered more than 32 MiB for " + route +
+                                     " (Vault's own request limit); not read and not asked again");
             case TransportError::Kind::timeout:
             case TransportError::Kind::other:
                 failure = e.what();
@@ -143,7 +125,9 @@ Reply VaultClient::call_once(const char* method, const std::string& route, std::
         if (remaining.count() <= 0) {
             throw TransportError(TransportError::Kind::timeout, "deadline reached");
         }
-        request.timeout = std::min(request_timeout_, remaining);
+        // A timeout of 0 is none of its own (as VAULT_CLIENT_TIMEOUT=0 in the Go client): the deadline bounds
+        // it.
+        request.timeout = request_timeout_.count() > 0 ? std::min(request_timeout_, remaining) : remaining;
         HttpResponse response = http_.perform(request);
         if (!is_redirect(response.status) || response.redirect_url.empty()) {
             retry_after_s = response.retry_after_s.value_or(-1);

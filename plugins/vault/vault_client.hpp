@@ -1,6 +1,7 @@
 #pragma once
 // Vault's HTTP API as the official Go client speaks it: /v1/ routes, the X-Vault-* headers, retries on 412,
-// 429, 5xx but 501 and transport errors (not TLS failures), Retry-After honoured, one redirect followed but
+// 429, 5xx but 501 and transport errors (not TLS failures or refused handshakes, nor answers too large to
+// read), Retry-After honoured, one redirect followed but
 // never from https to http, and the whole exchange bounded by the caller's deadline.
 #include "errors.hpp"
 #include "http_client.hpp"
@@ -30,18 +31,23 @@ public:
     Reply call(const char* method, const std::string& route, std::string_view token, std::string_view body,
                Clock::time_point deadline);
 
+    /// Vault's address for messages, a password in it redacted.
     [[nodiscard]] const std::string& address() const noexcept { return address_; }
 
 private:
     Reply call_once(const char* method, const std::string& route, std::string_view token,
                     std::string_view body, Clock::time_point deadline, long& retry_after_s);
 
+    /// Redacted: only ever shown.
     std::string address_;
     std::string base_url_;
     std::string namespace_name_;
     std::chrono::milliseconds request_timeout_;
     int max_retries_;
     std::chrono::milliseconds retry_wait_;
+    bool has_client_certificate_;
+    /// Until when Vault asked (429 or 503 with Retry-After) not to be asked again.
+    Clock::time_point quiet_until_{};
     HttpClient http_;
     std::minstd_rand jitter_;
 };

@@ -9,7 +9,8 @@ injection. Python 3 standard library only; certificates are made with the `opens
 Command line
 ------------
     python3 vault_server.py --port-file PATH [--port N] [--tls-dir DIR] [--require-client-cert]
-                            [--root-token TOKEN] [--kv-version 1|2]
+                            [--reuse-certificates] [--unix-socket PATH] [--root-token TOKEN]
+                            [--kv-version 1|2]
 
   --port-file PATH   written once the server accepts connections: the Vault port, one decimal line. Beside it,
                      PATH.control holds the port of the control listener (plain HTTP, never goes away).
@@ -20,6 +21,10 @@ Command line
                        client.pem, client.key      a client certificate (CN=sdksign-test-client), same CA
                        wrong-ca.pem                an unrelated CA (for "wrong CA must fail" tests)
                      Client certificates are verified when sent; --require-client-cert makes them mandatory.
+  --reuse-certificates  serve the certificates already in --tls-dir (another server's) instead of making new
+                     ones: two servers with one CA, for redirects between them.
+  --unix-socket PATH also serve Vault's API (plain HTTP, same state and faults) on a unix socket at PATH,
+                     as Vault Agent's listener does; go-away does not close it.
   --root-token T     the root token (default `root`): no TTL, every path allowed.
   --kv-version V     version of the KV engine mounted at `secret/` (default 2).
 tests/integration/vault_server_check.py checks these answers against Vault's documented ones.
@@ -47,11 +52,13 @@ Every POST body is a JSON object; omitted fields take the defaults shown. `names
   POST /_test/faults       {"kind":K,"count":1,"path":"/v1/", ...} queues a fault for the next `count`
                            requests (-1: until cleared) whose path starts with `path` (never /_test/):
                              "status":   {"status":500,"retry_after":(no header),"errors":[(Vault's words)]}
-                                         answers that status, with Retry-After: N when retry_after is given
+                                         answers that status, with Retry-After: N when retry_after is given,
+                                         or Retry-After as an HTTP date N s from now with "retry_after_date"
                              "redirect": {"location":"http://127.0.0.1:P"} 307 to the same path there
                              "slow":     {"delay_ms":2000} answers normally after the delay
                              "drop":     closes the connection without answering
                              "wrap":     answers normally but with a non-null wrap_info
+                             "large":    {"bytes":N} answers normally with a warning of N bytes added
                            Faults are tried in the order queued; the first match applies.
   POST /_test/faults/clear {}
   POST /_test/go-away      {"seconds":0}  closes the Vault listener and its open connections, so new ones
@@ -59,16 +66,19 @@ Every POST body is a JSON object; omitted fields take the defaults shown. `names
                            it comes back by itself after that long
   POST /_test/come-back    {}             listens again on the same port
   GET  /_test/requests     -> {"requests":[{"method","path","query","namespace","x_vault_request",
-                              "token","client_cert_cn","status"}...]}  the last 10000 /v1/ requests, oldest
+                              "token","client_cert_cn","host","status"}...]}  the last 10000 /v1/ requests, oldest
                               first (status null for a dropped connection); "path" as sent, percent-encoded
   POST /_test/requests/clear {}
-  GET  /_test/state        -> {"sealed":bool,"listening":bool,"port":P,"tls":bool}
+  GET  /_test/state        -> {"sealed":bool,"listening":bool,"port":P,"tls":bool,"tls_connections":N}
+                              N counts the connections accepted on the TLS port since start-up, whether
+                              their handshake succeeds or not (so a refused handshake shows as one)
 Vault's own writes work as well, with a token: POST /v1/<mount>/data/<path> {"data":{...}} on a v2 mount,
 POST /v1/<mount>/<path> {...} on a v1 mount.
 """
 import argparse
 import collections
 import datetime
+import email.utils
 import http.server
 import json
 import os
@@ -102,6 +112,12 @@ def wrapped_errors(*messages):
     """Vault's multierror wording, which clients have to match by substring."""
     noun = "error" if len(messages) == 1 else "errors"
     return f"{len(messages)} {noun} occurred:\n" + "".join(f"\t* {m}\n" for m in messages) + "\n"
+
+
+def go_json(payload):
+    """JSON as Go's encoding/json writes it for Vault: `<`, `>` and `&` escaped to six bytes each (they only
+    occur inside strings, so replacing them after encoding is safe)."""
+    return json.dumps(payload).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def normalize_namespace(value):
@@ -172,6 +188,7 @@ class State:
         self.auth_mounts = {"approle": "approle", "kubernetes": "kubernetes"}
         self.faults = []
         self.requests = collections.deque(maxlen=10000)
+        self.tls_connections = 0
 
     def mount_for(self, namespace, path):
         """The longest mount that prefixes `path`, and the rest of the path."""
@@ -247,7 +264,11 @@ class VaultApi:
                 raise errors(503, "Vault is sealed")
             login = re.fullmatch(r"auth/(.+)/login", route)
             if login and method in ("POST", "PUT"):
-                return self.login(login.group(1), body)
+                if login.group(1) in state.auth_mounts:
+                    return self.login(login.group(1), body)
+                if not headers.get("X-Vault-Token"):
+                    # No auth method claims the path, so it is not a login: a request without a token.
+                    raise errors(403, "permission denied")
             token = self.authenticate(headers)
             if route == "auth/token/lookup-self" and method == "GET":
                 return self.lookup_self(token)
@@ -430,7 +451,8 @@ class Control:
                 return {"requests": list(state.requests)}
             if method == "GET" and route == "state":
                 return {"sealed": state.sealed, "listening": self.server.listening(), "port": self.server.port,
-                        "tls": self.server.tls_context is not None}
+                        "tls": self.server.tls_context is not None,
+                        "tls_connections": state.tls_connections}
             if method != "POST":
                 raise errors(405, "control routes take POST")
             handler = getattr(self, "do_" + route.replace("/", "_").replace("-", "_"), None)
@@ -517,7 +539,7 @@ class Control:
         self.state.sealed = False
 
     def do_faults(self, body):
-        if body.get("kind") not in ("status", "redirect", "slow", "drop", "wrap"):
+        if body.get("kind") not in ("status", "redirect", "slow", "drop", "wrap", "large"):
             raise errors(400, "unknown fault kind")
         fault = dict(body)
         fault.setdefault("count", 1)
@@ -607,7 +629,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         entry = {"method": method, "path": parsed.path, "query": parsed.query,
                  "namespace": self.headers.get("X-Vault-Namespace"),
                  "x_vault_request": self.headers.get("X-Vault-Request"),
-                 "token": self.headers.get("X-Vault-Token"), "client_cert_cn": self.client_cn(), "status": None}
+                 "token": self.headers.get("X-Vault-Token"), "client_cert_cn": self.client_cn(),
+                 "host": self.headers.get("Host"), "status": None}
         with app.state.lock:
             app.state.requests.append(entry)
             fault = app.take_fault(path)
@@ -634,6 +657,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             headers = {}
             if fault.get("retry_after") is not None:
                 headers["Retry-After"] = str(fault["retry_after"])
+            if fault.get("retry_after_date") is not None:
+                headers["Retry-After"] = email.utils.formatdate(now() + float(fault["retry_after_date"]), usegmt=True)
             default = {429: "request path \"" + path[4:] + "\": rate limit quota exceeded",
                        412: "required index state not present", 503: "Vault is sealed"}
             return status, {"errors": fault.get("errors", [default.get(status, "internal error")])}, headers
@@ -644,13 +669,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status, payload = VaultApi(app.state).handle(method, path, query, self.headers, body)
         except HttpError as e:
             status, payload = e.status, e.body
+        if kind == "large" and isinstance(payload, dict):
+            payload["warnings"] = (payload.get("warnings") or []) + ["w" * int(fault.get("bytes", 1 << 20))]
         if kind == "wrap" and isinstance(payload, dict) and "wrap_info" in payload:
             payload["wrap_info"] = {"token": "hvs.wrapped", "accessor": "", "ttl": 300,
                                     "creation_time": rfc3339(now()), "creation_path": path[4:]}
         return status, payload, {}
 
     def send_json(self, status, payload, headers=None):
-        data = b"" if payload is None else (json.dumps(payload) + "\n").encode()
+        data = b"" if payload is None else (go_json(payload) + "\n").encode()
         try:
             self.send_response(status)
             if payload is not None:
@@ -681,6 +708,9 @@ class Listener(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def get_request(self):
         sock, address = self.socket.accept()
         if self.tls_context is not None:
+            # Counted at accept, before any handshake: a client cannot see its handshake fail before that.
+            with self.app.state.lock:
+                self.app.state.tls_connections += 1
             # The handshake happens in the connection's own thread (finish_request), so a slow or failing
             # client never holds up the accept loop.
             sock = self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
@@ -716,10 +746,27 @@ class Listener(socketserver.ThreadingMixIn, http.server.HTTPServer):
                 pass
 
 
+class UnixListener(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """Vault's API on a unix socket, as Vault Agent's listener serves it (plain HTTP)."""
+    daemon_threads = True
+
+    def __init__(self, app, path):
+        self.app = app
+        self.control_only = False
+        self.tls_context = None
+        if os.path.exists(path):
+            os.unlink(path)
+        super().__init__(path, Handler)
+
+    def handle_error(self, request, client_address):
+        pass
+
+
 class VaultServer:
     def __init__(self, args):
         self.state = State(args.root_token, args.kv_version)
-        self.tls_context = make_tls_context(args.tls_dir, args.require_client_cert) if args.tls_dir else None
+        self.tls_context = (make_tls_context(args.tls_dir, args.require_client_cert, args.reuse_certificates)
+                            if args.tls_dir else None)
         self.lock = threading.Lock()
         self.listener = None
         self.port = args.port
@@ -728,6 +775,9 @@ class VaultServer:
         self.port = self.listener.server_address[1]
         self.control = Listener(self, 0, None, True)
         threading.Thread(target=self.control.serve_forever, daemon=True).start()
+        if args.unix_socket:
+            self.unix = UnixListener(self, args.unix_socket)
+            threading.Thread(target=self.unix.serve_forever, daemon=True).start()
 
     def start_listener(self):
         deadline = time.monotonic() + 5
@@ -798,8 +848,9 @@ def make_certificates(directory):
             os.chmod(os.path.join(directory, name), 0o600)
 
 
-def make_tls_context(directory, require_client_cert):
-    make_certificates(directory)
+def make_tls_context(directory, require_client_cert, reuse_certificates=False):
+    if not reuse_certificates:
+        make_certificates(directory)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(os.path.join(directory, "server.pem"), os.path.join(directory, "server.key"))
     context.load_verify_locations(os.path.join(directory, "ca.pem"))
@@ -813,6 +864,8 @@ def main():
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--tls-dir")
     parser.add_argument("--require-client-cert", action="store_true")
+    parser.add_argument("--reuse-certificates", action="store_true")
+    parser.add_argument("--unix-socket")
     parser.add_argument("--root-token", default="root")
     parser.add_argument("--kv-version", type=int, choices=(1, 2), default=2)
     args = parser.parse_args()

@@ -5,6 +5,7 @@ the vault provider's tests and the rotation and fault tests trust it to stand in
 Usage: vault_server_check.py [--server PATH]   (default: vault_server.py beside this file)
 """
 import argparse
+import email.utils
 import http.client
 import json
 import os
@@ -23,6 +24,7 @@ check = REPORT.expect
 
 class Server:
     def __init__(self, script, directory, *extra):
+        os.makedirs(directory, exist_ok=True)
         self.port_file = os.path.join(directory, "port")
         self.process = subprocess.Popen([sys.executable, script, "--port-file", self.port_file, *extra],
                                         stdin=subprocess.DEVNULL)
@@ -179,6 +181,12 @@ def check_tokens_and_logins(server):
     status, _, _, body = vault(server, "POST", "/v1/auth/kubernetes/login", token=None,
                                body={"role": "k", "jwt": "sa.jwt"})
     check("Kubernetes login: auth block", status == 200 and body["auth"]["client_token"])
+    status, _, _, body = vault(server, "POST", "/v1/auth/nomount/login", token=None, body={"role_id": "r"})
+    check("login at an auth mount that does not exist: 403 'permission denied' (no token, no login route)",
+          status == 403 and body == {"errors": ["permission denied"]}, (status, body))
+    status, _, _, body = vault(server, "GET", "/v1/secrets/data/app/meeting")
+    check("read below a mount that does not exist, root token: 404 'no handler for route'", status == 404 and
+          body["errors"][0].startswith('no handler for route "secrets/data/app/meeting"'), (status, body))
 
 
 def check_faults(server):
@@ -186,6 +194,17 @@ def check_faults(server):
     status, headers, _, body = vault(server, "GET", "/v1/secret/data/app/meeting")
     check("fault 429: status, Retry-After, errors body", status == 429 and headers.get("Retry-After") == "3" and
           body["errors"], (status, dict(headers)))
+    server.control("faults", {"kind": "status", "status": 503, "retry_after_date": 30})
+    status, headers, _, _ = vault(server, "GET", "/v1/secret/data/app/meeting")
+    when = email.utils.parsedate_to_datetime(headers.get("Retry-After", ""))
+    check("fault 503 with an HTTP-date Retry-After about 30 s ahead", status == 503 and
+          25 <= when.timestamp() - time.time() <= 31, headers.get("Retry-After"))
+    server.control("kv", {"path": "large", "data": {"key": "k", "secret": "s"}})
+    server.control("faults", {"kind": "large", "bytes": 3 << 20})
+    status, headers, text, body = vault(server, "GET", "/v1/secret/data/large")
+    check("fault large: the normal answer with a warning of that many bytes", status == 200 and
+          body["data"]["data"]["key"] == "k" and len(body["warnings"][-1]) == 3 << 20 and
+          int(headers["Content-Length"]) == len(text.encode()), status)
     server.control("faults", {"kind": "status", "status": 412})
     check("fault 412", vault(server, "GET", "/v1/secret/data/x")[0] == 412)
     server.control("faults", {"kind": "redirect", "location": "http://127.0.0.1:9"})
@@ -216,6 +235,36 @@ def check_faults(server):
     check("come-back: same port answers again", vault(server, "GET", "/v1/sys/health", token=None)[0] == 200)
     seen = server.control("requests")["requests"]
     check("request log records X-Vault-Request", seen and seen[-1]["x_vault_request"] == "true")
+    check("request log records the Host header", seen[-1]["host"] == f"127.0.0.1:{server.port}", seen[-1])
+
+
+def check_go_json(server):
+    server.control("kv", {"path": "html", "data": {"key": "<a&b>", "secret": "s"}})
+    _, _, text, body = vault(server, "GET", "/v1/secret/data/html")
+    check("JSON as Go writes it: <, > and & escaped to \\u003c, \\u003e and \\u0026",
+          "\\u003ca\\u0026b\\u003e" in text and "<" not in text and body["data"]["data"]["key"] == "<a&b>", text)
+
+
+def check_unix_socket(script, directory):
+    path = os.path.join(directory, "agent.sock")
+    server = Server(script, directory, "--unix-socket", path)
+    try:
+        server.control("kv", {"path": "agent", "data": {"key": "k", "secret": "s"}})
+        with socket.socket(socket.AF_UNIX) as connection:
+            connection.settimeout(10)
+            connection.connect(path)
+            connection.sendall(b"GET /v1/secret/data/agent HTTP/1.1\r\nHost: localhost\r\nX-Vault-Token: root\r\n"
+                               b"Connection: close\r\n\r\n")
+            answer = b""
+            while chunk := connection.recv(65536):
+                answer += chunk
+        head, _, payload = answer.partition(b"\r\n\r\n")
+        check("unix socket: Vault's API as on the port", head.startswith(b"HTTP/1.1 200") and
+              json.loads(payload)["data"]["data"]["key"] == "k", head[:40])
+        check("unix socket: requests are logged", server.control("requests")["requests"][-1]["path"] ==
+              "/v1/secret/data/agent")
+    finally:
+        server.stop()
 
 
 def check_tls(script, directory):
@@ -240,6 +289,14 @@ def check_tls(script, directory):
             check("TLS: no client certificate is refused", False)
         except (ssl.SSLError, OSError, http.client.HTTPException):
             check("TLS: no client certificate is refused", True)
+        check("TLS: accepted connections are counted, refused handshakes included",
+              server.control("state")["tls_connections"] == 3, server.control("state"))
+        second = Server(script, os.path.join(directory, "second"), "--tls-dir", tls, "--reuse-certificates")
+        try:
+            status, _, _, _ = vault(second, "GET", "/v1/sys/health", token=None, context=context)
+            check("TLS: --reuse-certificates serves the first server's certificates", status == 200)
+        finally:
+            second.stop()
     finally:
         server.stop()
 
@@ -255,8 +312,10 @@ def main():
             check_plain(server)
             check_tokens_and_logins(server)
             check_faults(server)
+            check_go_json(server)
         finally:
             server.stop()
+        check_unix_socket(args.server, os.path.join(directory, "unix"))
         check_tls(args.server, os.path.join(directory, "https"))
     return REPORT.finish()
 

@@ -6,9 +6,11 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <vector>
 
 using sdksign::CredentialError;
 using sdksign::credentials::Provider;
@@ -116,18 +118,31 @@ BOOST_AUTO_TEST_CASE(a_credential_with_neither_variable_is_not_found) {
     }
 }
 
-BOOST_AUTO_TEST_CASE(refuses_empty_values) {
-    {
-        const ScopedVariable key("ZOOM_MEETING_SDK_KEY", "");
-        const ScopedVariable secret("ZOOM_MEETING_SDK_SECRET", "s");
-        Provider provider(ProviderLibrary::open(sdksign::test::env_plugin()), {});
-        BOOST_TEST(fetch_status(provider) == SDKSIGN_E_INVALID);
-    }
-    {
-        const ScopedVariable key("ZOOM_MEETING_SDK_KEY", "k");
-        const ScopedVariable secret("ZOOM_MEETING_SDK_SECRET", "");
-        Provider provider(ProviderLibrary::open(sdksign::test::env_plugin()), {});
-        BOOST_TEST(fetch_status(provider) == SDKSIGN_E_INVALID);
+BOOST_AUTO_TEST_CASE(refuses_empty_and_whitespace_only_values) {
+    struct Row {
+        const char* key;
+        const char* secret;
+        const char* says;
+    };
+    const std::vector<Row> rows = {
+        {"", "s", "ZOOM_MEETING_SDK_KEY is empty"},
+        {"k", "", "ZOOM_MEETING_SDK_SECRET is empty"},
+        {"  ", "s", "ZOOM_MEETING_SDK_KEY is only whitespace"},
+        {"k", " \t\r\n", "ZOOM_MEETING_SDK_SECRET is only whitespace"},
+    };
+    for (const auto& row : rows) {
+        BOOST_TEST_CONTEXT("key '" << row.key << "', secret '" << row.secret << "'") {
+            const ScopedVariable key("ZOOM_MEETING_SDK_KEY", row.key);
+            const ScopedVariable secret("ZOOM_MEETING_SDK_SECRET", row.secret);
+            Provider provider(ProviderLibrary::open(sdksign::test::env_plugin()), {});
+            try {
+                provider.fetch("meeting", std::chrono::milliseconds(1000));
+                BOOST_ERROR("accepted");
+            } catch (const CredentialError& e) {
+                BOOST_TEST(e.status() == SDKSIGN_E_INVALID);
+                BOOST_TEST(std::string(e.what()).find(row.says) != std::string::npos, e.what());
+            }
+        }
     }
 }
 

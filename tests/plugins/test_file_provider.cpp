@@ -324,6 +324,12 @@ BOOST_AUTO_TEST_CASE(errors_name_the_file_and_line_never_a_value) {
     BOOST_TEST(contains(failure.message, file.string() + " line 3: ZOOM_MEETING_SDK_SECRET is empty"),
                failure.message);
 
+    write_file(file, "ZOOM_MEETING_SDK_KEY=\"   \"\nZOOM_MEETING_SDK_SECRET=s\n");
+    failure = fetch_failure(*provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_INVALID);
+    BOOST_TEST(contains(failure.message, file.string() + " line 1: ZOOM_MEETING_SDK_KEY is only whitespace"),
+               failure.message);
+
     fs::remove(file);
     failure = fetch_failure(*provider);
     BOOST_TEST(failure.status == SDKSIGN_E_NOT_FOUND);

@@ -82,9 +82,14 @@ void clear_vault_environment() {
     }
 }
 
+/// Also serves Vault's API on a unix socket, agent_socket(), as Vault Agent does.
 VaultTestServer& plain_server() {
-    static VaultTestServer server;
+    static VaultTestServer server({"--unix-socket", "{dir}/agent.sock"});
     return server;
+}
+
+std::filesystem::path agent_socket() {
+    return plain_server().dir() / "agent.sock";
 }
 
 std::string secret_of(const sdksign::credentials::CredentialPtr& credential) {
@@ -343,6 +348,35 @@ BOOST_AUTO_TEST_CASE(percent_encodes_reserved_bytes_in_mounts_and_paths) {
     BOOST_TEST(seen[2].path == "/v1/kv%20100%25/data/x");
 }
 
+BOOST_AUTO_TEST_CASE(reads_through_vault_agents_unix_socket) {
+    seed(server, "agent/meeting", default_pair());
+    const std::string address = "unix://" + agent_socket().string();
+    Provider provider(library(), options("agent/meeting", {{"address", address}}));
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    const auto seen = server.requests();
+    BOOST_REQUIRE_EQUAL(seen.size(), 1U);
+    BOOST_TEST(seen[0].path == "/v1/secret/data/agent/meeting");
+
+    // VAULT_AGENT_ADDR, as the agent's users set it; a socket never goes through a proxy.
+    const FakeProxy proxy;
+    const ScopedVariable agent("VAULT_AGENT_ADDR", address.c_str());
+    const ScopedVariable vault_proxy("VAULT_PROXY_ADDR", proxy.url().c_str());
+    Provider from_environment(library(), {{"path", "agent/meeting"}, {"token", "root"}});
+    BOOST_TEST(from_environment.fetch("meeting", deadline).credential->key == test_key);
+    BOOST_TEST(proxy.requests() == 0);
+
+    const std::string missing = "unix://" + (server.dir() / "no-agent.sock").string();
+    Provider absent(library(), options("agent/meeting", {{"address", missing}, {"max-retries", "0"}}));
+    const auto failure = failure_of(absent);
+    BOOST_TEST(failure.status == SDKSIGN_E_UNAVAILABLE);
+    BOOST_TEST(contains(failure.message, "cannot reach Vault at " + missing), failure.message);
+    for (const char* malformed : {"unix://", "unix://agent.sock"}) {
+        BOOST_TEST_CONTEXT(malformed) {
+            BOOST_CHECK_THROW(Provider(library(), {{"address", malformed}}), ConfigError);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_FIXTURE_TEST_SUITE(proxies, PlainFixture)
@@ -525,6 +559,66 @@ BOOST_AUTO_TEST_CASE(reports_an_unreachable_vault_within_the_deadline) {
     BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
 }
 
+BOOST_AUTO_TEST_CASE(reads_answers_up_to_32_mib_and_refuses_larger_ones_without_asking_again) {
+    // 200 KB of '<' make an answer of 1.2 MB: Vault's JSON writes each as \u003c.
+    seed(server, "large/meeting",
+         std::string(R"({"key":")") + test_key + R"(","secret":")" + test_secret + R"(","notes":")" +
+             std::string(200000, '<') + R"("})");
+    Provider provider(library(), options("large/meeting"));
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    server.clear_requests();
+    server.control("faults", R"({"kind":"large","bytes":34000000,"count":3})");
+    const auto failure = failure_of(provider);
+    BOOST_TEST(failure.status == SDKSIGN_E_INVALID);
+    BOOST_TEST(contains(failure.message, "answered more than 32 MiB for secret/data/large/meeting"),
+               failure.message);
+    BOOST_TEST(count_requests("/large/") == 1, "an answer too large is not downloaded again");
+}
+
+BOOST_AUTO_TEST_CASE(never_prints_a_password_in_the_address) {
+    seed(server, "userinfo/meeting", default_pair());
+    const std::string with_password = "http://sdksign:pa55word@127.0.0.1:" + std::to_string(server.port());
+    Provider provider(library(), options("userinfo/meeting", {{"address", with_password}}));
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    server.control("seal");
+    const auto sealed = failure_of(provider);
+    BOOST_TEST(contains(sealed.message, "Vault at http://sdksign:***@127.0.0.1:"), sealed.message);
+    Provider unreachable(library(),
+                         options("userinfo/meeting",
+                                 {{"address", "http://sdksign:pa55word@127.0.0.1:1"}, {"max-retries", "0"}}));
+    const auto refused = failure_of(unreachable);
+    BOOST_TEST(contains(refused.message, "http://sdksign:***@127.0.0.1:1"), refused.message);
+    std::string startup;
+    try {
+        Provider malformed(library(), {{"address", "ftp://sdksign:pa55word@vault"}});
+    } catch (const ConfigError& e) {
+        startup = e.what();
+    }
+    BOOST_TEST(contains(startup, "ftp://sdksign:***@vault"), startup);
+    for (const auto& message : {sealed.message, refused.message, startup}) {
+        BOOST_TEST(!contains(message, "pa55word"), message);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(names_a_mistyped_mount_as_such) {
+    seed(server, "mounts/meeting", default_pair());
+    Provider secrets(library(), options("mounts/meeting", {{"mount", "secrets"}}));
+    const auto kv = failure_of(secrets);
+    BOOST_TEST(kv.status == SDKSIGN_E_CONFIG);
+    BOOST_TEST(contains(kv.message, "no such mount (is the secrets engine mounted at secrets?)"), kv.message);
+    BOOST_TEST(!contains(kv.message, "kv-version"), kv.message);
+
+    Provider approle(
+        library(),
+        options("mounts/meeting",
+                {{"token", ""}, {"auth", "approle"}, {"approle-mount", "nomount"}, {"role-id", "r"}}));
+    const auto login = failure_of(approle);
+    BOOST_TEST(login.status == SDKSIGN_E_CONFIG);
+    BOOST_TEST(contains(login.message, "no such mount (is the auth method mounted at nomount?)"),
+               login.message);
+    BOOST_TEST(count_requests("/v1/auth/nomount/login") == 1, "a configuration error is not retried");
+}
+
 BOOST_AUTO_TEST_CASE(refuses_an_unasked_for_wrapped_answer) {
     seed(server, "wrapped/meeting", default_pair());
     server.control("faults", R"({"kind":"wrap"})");
@@ -582,16 +676,32 @@ BOOST_AUTO_TEST_CASE(does_not_retry_final_answers_or_beyond_max_retries) {
     BOOST_TEST(count_requests("/final/") == 1);
 }
 
-BOOST_AUTO_TEST_CASE(gives_up_at_once_when_retry_after_outlasts_the_deadline) {
+BOOST_AUTO_TEST_CASE(gives_up_at_once_when_retry_after_outlasts_the_deadline_and_waits_as_told) {
     seed(server, "ratelimit/meeting", default_pair());
-    server.control("faults", R"({"kind":"status","status":429,"retry_after":30,"count":5})");
-    Provider provider(library(), options("ratelimit/meeting"));
-    const auto start = std::chrono::steady_clock::now();
-    const auto failure = failure_of(provider);
-    BOOST_TEST(failure.status == SDKSIGN_E_UNAVAILABLE);
-    BOOST_TEST(contains(failure.message, "rate limiting"), failure.message);
-    BOOST_TEST(elapsed_since(start) < 2000ms, "it stops without waiting 30 s");
-    BOOST_TEST(count_requests("/ratelimit/") == 1);
+    // Retry-After as delay-seconds and as an HTTP date.
+    for (const char* header : {R"("retry_after":30)", R"("retry_after_date":30)"}) {
+        BOOST_TEST_CONTEXT(header) {
+            server.clear_requests();
+            server.control("faults",
+                           std::string(R"({"kind":"status","status":429,"count":5,)") + header + "}");
+            Provider provider(library(), options("ratelimit/meeting"));
+            const auto start = std::chrono::steady_clock::now();
+            const auto failure = failure_of(provider);
+            BOOST_TEST(failure.status == SDKSIGN_E_UNAVAILABLE);
+            BOOST_TEST(contains(failure.message, "rate limiting"), failure.message);
+            BOOST_TEST(elapsed_since(start) < 2000ms, "it stops without waiting 30 s");
+            BOOST_TEST(count_requests("/ratelimit/") == 1);
+            // The next fetches, as the refresher retries, do not ask Vault before the time it named.
+            for (int again = 0; again < 3; ++again) {
+                const auto waiting = failure_of(provider);
+                BOOST_TEST(waiting.status == SDKSIGN_E_UNAVAILABLE);
+                BOOST_TEST(contains(waiting.message, "asked (Retry-After) not to be asked again for"),
+                           waiting.message);
+            }
+            BOOST_TEST(count_requests("/ratelimit/") == 1);
+            server.control("faults/clear");
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_slow_vault_never_holds_a_fetch_past_its_deadline) {
@@ -637,6 +747,42 @@ BOOST_AUTO_TEST_CASE(reads_vault_addr_and_vault_token_with_options_winning) {
     const ScopedVariable bad_token("VAULT_TOKEN", "hvs.wrong");
     Provider token_option_wins(library(), {{"path", "env/meeting"}, {"token", "root"}});
     BOOST_TEST(token_option_wins.fetch("meeting", deadline).credential->key == test_key);
+}
+
+BOOST_AUTO_TEST_CASE(a_token_file_option_wins_over_vault_token) {
+    seed(server, "winner/meeting", default_pair());
+    const ScopedVariable token("VAULT_TOKEN", "hvs.from-the-environment");
+    const auto file = server.dir() / "winner-token";
+    replace_file(file, "root");
+    Provider provider(
+        library(),
+        {{"address", server.address()}, {"path", "winner/meeting"}, {"token-file", file.string()}});
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    const auto seen = server.requests();
+    BOOST_REQUIRE_EQUAL(seen.size(), 1U);
+    BOOST_TEST(seen[0].token == "root", "the token file's token, not VAULT_TOKEN's");
+}
+
+BOOST_AUTO_TEST_CASE(empty_vault_variables_count_as_unset) {
+    seed(server, "empty/meeting", default_pair());
+    const ScopedVariable address("VAULT_ADDR", server.address().c_str());
+    for (const char* name :
+         {"VAULT_AGENT_ADDR", "VAULT_NAMESPACE", "VAULT_CACERT", "VAULT_CAPATH", "VAULT_CLIENT_CERT",
+          "VAULT_CLIENT_KEY", "VAULT_TLS_SERVER_NAME", "VAULT_SKIP_VERIFY", "VAULT_CLIENT_TIMEOUT",
+          "VAULT_MAX_RETRIES", "VAULT_HTTP_PROXY", "VAULT_PROXY_ADDR"}) {
+        for (const char* value : {"", " "}) {
+            BOOST_TEST_CONTEXT(name << "='" << value << "'") {
+                const ScopedVariable empty(name, value);
+                Provider provider(library(), {{"path", "empty/meeting"}, {"token", "root"}});
+                BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+            }
+        }
+    }
+    // An empty VAULT_ADDR leaves the agent's address, an empty VAULT_AGENT_ADDR the server's.
+    const ScopedVariable no_address("VAULT_ADDR", "");
+    const ScopedVariable agent("VAULT_AGENT_ADDR", server.address().c_str());
+    Provider through_agent(library(), {{"path", "empty/meeting"}, {"token", "root"}});
+    BOOST_TEST(through_agent.fetch("meeting", deadline).credential->key == test_key);
 }
 
 BOOST_AUTO_TEST_CASE(refuses_malformed_settings_at_start_up) {
@@ -693,6 +839,14 @@ BOOST_AUTO_TEST_CASE(refuses_malformed_settings_at_start_up) {
         const ScopedVariable timeout("VAULT_CLIENT_TIMEOUT", "1m30s");
         const ScopedVariable retries("VAULT_MAX_RETRIES", "4");
         BOOST_CHECK_NO_THROW(Provider(library(), {}));
+        for (const char* go_duration : {"1.5s", "0", "250ms", "2d"}) {
+            const ScopedVariable fractional("VAULT_CLIENT_TIMEOUT", go_duration);
+            BOOST_CHECK_NO_THROW(Provider(library(), {}));
+        }
+        for (const char* count : {"15", "1000"}) {
+            const ScopedVariable many("VAULT_MAX_RETRIES", count);
+            BOOST_CHECK_NO_THROW(Provider(library(), {}));
+        }
     }
 }
 
@@ -746,11 +900,34 @@ BOOST_AUTO_TEST_CASE(a_missing_token_file_is_unavailable_until_it_appears) {
     const auto file = server.dir() / "late-token";
     std::filesystem::remove(file);
     Provider provider(library(), options("late/meeting", {{"token", ""}, {"token-file", file.string()}}));
-    const auto failure = failure_of(provider);
+    // It waits up to half the deadline for the file: a short one keeps the test short.
+    const auto failure = failure_of(provider, "meeting", 200ms);
     BOOST_TEST(failure.status == SDKSIGN_E_UNAVAILABLE);
-    BOOST_TEST(contains(failure.message, file.string()));
+    BOOST_TEST(contains(failure.message, "the token file " + file.string() + " does not exist (waited"),
+               failure.message);
     replace_file(file, "root");
     BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+}
+
+BOOST_AUTO_TEST_CASE(waits_within_the_deadline_for_a_token_file_not_yet_written) {
+    seed(server, "starting/meeting", default_pair());
+    const auto file = server.dir() / "starting-token";
+    std::filesystem::remove(file);
+    Provider provider(library(), options("starting/meeting", {{"token", ""}, {"token-file", file.string()}}));
+    CapturedStderr captured;
+    Failure outcome{-1, "not fetched"};
+    std::thread fetching([&] { outcome = failure_of(provider, "meeting", 20000ms); });
+    // Vault Agent writes its token once sdksign says it waits for it (a bounded wait for that line).
+    for (int i = 0; i < 1000 && !contains(captured.so_far(), "waiting for the token file"); ++i) {
+        std::this_thread::sleep_for(10ms);
+    }
+    replace_file(file, "root");
+    fetching.join();
+    const auto lines = captured.lines();
+    BOOST_TEST(outcome.status == SDKSIGN_OK, outcome.message);
+    BOOST_REQUIRE_EQUAL(lines.size(), 1U);
+    BOOST_TEST(contains(lines[0], "warn vault: waiting for the token file " + file.string() + " to appear"),
+               lines[0]);
 }
 
 BOOST_AUTO_TEST_CASE(token_role_id_and_secret_id_files_get_the_file_providers_permission_rules) {
@@ -942,6 +1119,11 @@ struct TlsFixture {
         static VaultTestServer tls({"--tls-dir", "{tls}"});
         return tls;
     }
+    /// A second server with the first one's certificates, to redirect to.
+    static VaultTestServer& second() {
+        static VaultTestServer tls({"--tls-dir", server().tls_dir().string(), "--reuse-certificates"});
+        return tls;
+    }
     static VaultTestServer& mutual() {
         static VaultTestServer tls({"--tls-dir", "{tls}", "--require-client-cert"});
         return tls;
@@ -956,6 +1138,12 @@ struct TlsFixture {
     }
     static std::string file(const VaultTestServer& target, const char* name) {
         return (target.tls_dir() / name).string();
+    }
+    /// Connections the server accepted, whether their handshake succeeded or not.
+    static int connections(const VaultTestServer& target) {
+        rapidjson::Document state;
+        state.Parse(target.inspect("state").c_str());
+        return state["tls_connections"].GetInt();
     }
 };
 
@@ -982,6 +1170,59 @@ BOOST_AUTO_TEST_CASE(verifies_the_server_with_the_configured_ca) {
     BOOST_TEST(from_environment.fetch("meeting", deadline).credential->key == test_key);
 }
 
+BOOST_AUTO_TEST_CASE(a_ca_folder_holds_pem_files_of_any_name) {
+    auto& https = server();
+    seed(https, "tls/meeting", default_pair());
+    const auto folder = https.dir() / "ca-folder";
+    const auto wrong = https.dir() / "wrong-ca-folder";
+    const auto mixed = https.dir() / "mixed-ca-folder";
+    for (const auto& made : {folder, wrong, mixed / "nested"}) {
+        std::filesystem::create_directories(made);
+    }
+    // No OpenSSL hash links: a file named ca.pem alone, as Vault's Go client reads it.
+    std::filesystem::copy_file(file(https, "ca.pem"), folder / "ca.pem",
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(file(https, "wrong-ca.pem"), wrong / "ca.pem",
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(file(https, "wrong-ca.pem"), mixed / "a-wrong.crt",
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(file(https, "ca.pem"), mixed / "nested" / "right",
+                               std::filesystem::copy_options::overwrite_existing);
+    Provider from_option(library(), options(https, {{"ca-path", folder.string()}}));
+    BOOST_TEST(from_option.fetch("meeting", deadline).credential->key == test_key);
+    Provider every_file(library(), options(https, {{"ca-path", mixed.string()}}));
+    BOOST_TEST(every_file.fetch("meeting", deadline).credential->key == test_key);
+    {
+        const ScopedVariable variable("VAULT_CAPATH", folder.c_str());
+        Provider from_environment(library(), options(https, {}));
+        BOOST_TEST(from_environment.fetch("meeting", deadline).credential->key == test_key);
+    }
+    Provider untrusted(library(), options(https, {{"ca-path", wrong.string()}}));
+    BOOST_TEST(contains(failure_of(untrusted).message, "TLS failure"));
+
+    write_file(mixed / "README", "not a certificate\n");
+    struct Refused {
+        std::string folder;
+        std::string says;
+    };
+    const std::vector<Refused> refused = {
+        {(https.dir() / "no-such-folder").string(), "does not exist"},
+        {file(https, "ca.pem"), "is not a folder"},
+        {mixed.string(), (mixed / "README").string() + " in the CA folder holds no PEM certificate"},
+    };
+    for (const auto& row : refused) {
+        BOOST_TEST_CONTEXT(row.folder) {
+            try {
+                Provider provider(library(), options(https, {{"ca-path", row.folder}}));
+                BOOST_ERROR("accepted");
+            } catch (const ConfigError& e) {
+                BOOST_TEST(contains(e.what(), row.says), e.what());
+                BOOST_TEST(contains(e.what(), "ca-path"), e.what());
+            }
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(verifies_the_configured_server_name_and_honours_skip_verify) {
     auto& https = server();
     seed(https, "tls/meeting", default_pair());
@@ -995,6 +1236,31 @@ BOOST_AUTO_TEST_CASE(verifies_the_configured_server_name_and_honours_skip_verify
     const ScopedVariable skip("VAULT_SKIP_VERIFY", "true");
     Provider unverified(library(), options(https, {{"ca-cert", file(https, "wrong-ca.pem")}}));
     BOOST_TEST(unverified.fetch("meeting", deadline).credential->key == test_key);
+}
+
+BOOST_AUTO_TEST_CASE(a_tls_server_name_changes_neither_the_host_header_nor_where_requests_go) {
+    auto& https = server();
+    auto& other = second();
+    seed(https, "tls/meeting", default_pair());
+    seed(other, "tls/meeting", default_pair());
+    https.clear_requests();
+    other.clear_requests();
+    Provider provider(library(),
+                      options(https, {{"ca-cert", file(https, "ca.pem")}, {"tls-server-name", "localhost"}}));
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    const auto seen = https.requests();
+    BOOST_REQUIRE_EQUAL(seen.size(), 1U);
+    BOOST_TEST(seen[0].host == "127.0.0.1:" + std::to_string(https.port()));
+
+    // A standby's redirect to another node is followed there, still verifying the configured name.
+    https.clear_requests();
+    https.control("faults",
+                  R"({"kind":"redirect","location":")" + other.address("https") + R"(","count":1})");
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == test_key);
+    BOOST_TEST(https.requests().size() == 1U);
+    const auto redirected = other.requests();
+    BOOST_REQUIRE_EQUAL(redirected.size(), 1U);
+    BOOST_TEST(redirected[0].host == "127.0.0.1:" + std::to_string(other.port()));
 }
 
 BOOST_AUTO_TEST_CASE(never_follows_a_redirect_from_https_to_http) {
@@ -1011,9 +1277,6 @@ BOOST_AUTO_TEST_CASE(never_follows_a_redirect_from_https_to_http) {
 BOOST_AUTO_TEST_CASE(presents_the_client_certificate_for_mutual_tls) {
     auto& https = mutual();
     seed(https, "tls/meeting", default_pair());
-    Provider without(library(), options(https, {{"ca-cert", file(https, "ca.pem")}, {"max-retries", "0"}}));
-    const auto failure = failure_of(without);
-    BOOST_TEST(failure.status != SDKSIGN_OK);
     https.clear_requests();
     const ScopedVariable cert("VAULT_CLIENT_CERT", file(https, "client.pem").c_str());
     const ScopedVariable key("VAULT_CLIENT_KEY", file(https, "client.key").c_str());
@@ -1022,6 +1285,37 @@ BOOST_AUTO_TEST_CASE(presents_the_client_certificate_for_mutual_tls) {
     const auto seen = https.requests();
     BOOST_REQUIRE_EQUAL(seen.size(), 1U);
     BOOST_TEST(seen[0].client_cert_cn == "sdksign-test-client");
+}
+
+BOOST_AUTO_TEST_CASE(says_when_vault_refuses_the_handshake_and_does_not_retry) {
+    auto& https = mutual();
+    seed(https, "tls/meeting", default_pair());
+    struct Row {
+        const char* case_name;
+        Options extra;
+        const char* says;
+    };
+    // The server certificate is not one for a client: the server refuses it as it would a stranger's.
+    const std::vector<Row> rows = {
+        {"no client certificate", {}, "it may need a client certificate"},
+        {"a refused client certificate",
+         {{"client-cert", file(https, "server.pem")}, {"client-key", file(https, "server.key")}},
+         "it rejected the client certificate"},
+    };
+    for (const auto& row : rows) {
+        BOOST_TEST_CONTEXT(row.case_name) {
+            Options extra = {{"ca-cert", file(https, "ca.pem")}, {"max-retries", "5"}};
+            extra.insert(extra.end(), row.extra.begin(), row.extra.end());
+            Provider provider(library(), options(https, extra));
+            const auto before = connections(https);
+            const auto failure = failure_of(provider);
+            BOOST_TEST(failure.status == SDKSIGN_E_CONFIG);
+            BOOST_TEST(contains(failure.message, "refused the TLS handshake"), failure.message);
+            BOOST_TEST(contains(failure.message, row.says), failure.message);
+            const int made = connections(https) - before;
+            BOOST_TEST(made == 1, "one handshake, not retried: " << made << " connections");
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -33,7 +33,14 @@ public:
         const auto script = required_path("SDKSIGN_TEST_VAULT_SERVER");
         std::vector<std::string> args = {"python3", script.string(), "--port-file", (dir_ / "port").string()};
         for (const auto& arg : extra_args) {
-            args.push_back(arg == "{tls}" ? tls_dir().string() : arg);
+            // "{tls}" is the certificates' folder, "{dir}/x" a file in the server's own folder.
+            if (arg == "{tls}") {
+                args.push_back(tls_dir().string());
+            } else if (arg.starts_with("{dir}")) {
+                args.push_back(dir_.string() + arg.substr(5));
+            } else {
+                args.push_back(arg);
+            }
         }
         std::vector<char*> argv;
         argv.reserve(args.size() + 1);
@@ -104,7 +111,7 @@ public:
     }
 
     /// The requests the server saw since the last clear_requests(), as (method, path, token, namespace,
-    /// X-Vault-Request, client certificate CN) records.
+    /// X-Vault-Request, client certificate CN, Host) records.
     struct Seen {
         std::string method;
         std::string path;
@@ -112,6 +119,7 @@ public:
         std::string namespace_name;
         std::string x_vault_request;
         std::string client_cert_cn;
+        std::string host;
         int status = 0;
     };
     [[nodiscard]] std::vector<Seen> requests() const {
@@ -124,7 +132,7 @@ public:
                 return item[name].IsString() ? std::string(item[name].GetString()) : std::string();
             };
             seen.push_back({text("method"), text("path"), text("token"), text("namespace"),
-                            text("x_vault_request"), text("client_cert_cn"),
+                            text("x_vault_request"), text("client_cert_cn"), text("host"),
                             item["status"].IsInt() ? item["status"].GetInt() : 0});
         }
         return seen;

@@ -4,6 +4,7 @@
 // is not swallowed.
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -23,6 +24,19 @@ public:
     ~CapturedStderr() {
         restore();
         std::fclose(file_);
+    }
+
+    /// Everything written so far, while capturing goes on (for a test waiting on another thread's line).
+    [[nodiscard]] std::string so_far() const {
+        std::string result;
+        std::array<char, 4096> buffer{};
+        off_t offset = 0;
+        for (ssize_t got = ::pread(::fileno(file_), buffer.data(), buffer.size(), offset); got > 0;
+             got = ::pread(::fileno(file_), buffer.data(), buffer.size(), offset)) {
+            result.append(buffer.data(), static_cast<std::size_t>(got));
+            offset += got;
+        }
+        return result;
     }
 
     /// Everything written so far (stops capturing).

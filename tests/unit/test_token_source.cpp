@@ -84,9 +84,11 @@ BOOST_AUTO_TEST_CASE(an_answer_without_a_usable_auth_block_is_unavailable) {
 BOOST_AUTO_TEST_CASE(tells_login_answers_apart) {
     const std::vector<Answer> cases = {
         {400, R"({"errors":["invalid role or secret ID"]})", SDKSIGN_E_DENIED, "invalid role or secret ID"},
-        {403, R"({"errors":["permission denied"]})", SDKSIGN_E_DENIED,
-         "AppRole login at auth/approle failed"},
-        {404, R"({"errors":["no handler for route"]})", SDKSIGN_E_CONFIG, "is the auth method mounted"},
+        {403, R"({"errors":["permission denied"]})", SDKSIGN_E_CONFIG,
+         "AppRole login at auth/approle failed (HTTP 403: permission denied): no such mount (is the auth "
+         "method mounted at approle?)"},
+        {404, R"({"errors":["no handler for route \"auth/approle/login\". route entry not found."]})",
+         SDKSIGN_E_CONFIG, "no such mount (is the auth method mounted at approle?)"},
         {503, R"({"errors":["Vault is sealed"]})", SDKSIGN_E_UNAVAILABLE, "Vault is sealed"},
         {500, R"({"errors":["internal error"]})", SDKSIGN_E_UNAVAILABLE, "HTTP 500: internal error"},
         {200, "{}", SDKSIGN_E_UNAVAILABLE, "no auth block"},
@@ -103,6 +105,18 @@ BOOST_AUTO_TEST_CASE(tells_login_answers_apart) {
                            e.what());
             }
         }
+    }
+    // A Kubernetes login also answers 403 when it refuses the service account token: both causes are named.
+    try {
+        interpret_login_answer("Kubernetes", "k8s",
+                               Reply{403, WipedBuffer(R"({"errors":["permission denied"]})")});
+        BOOST_ERROR("accepted");
+    } catch (const VaultError& e) {
+        BOOST_TEST(e.status() == SDKSIGN_E_DENIED);
+        BOOST_TEST(std::string_view(e.what()).find(
+                       "the service account token was refused, or there is no such "
+                       "mount (is the auth method mounted at k8s?)") != std::string_view::npos,
+                   e.what());
     }
     const Reply granted{200, WipedBuffer(auth_body(R"(,"lease_duration":60)"))};
     BOOST_TEST(interpret_login_answer("Kubernetes", "kubernetes", granted).token.view() == token);

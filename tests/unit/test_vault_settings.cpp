@@ -33,7 +33,22 @@ BOOST_AUTO_TEST_CASE(durations) {
         {"s", std::nullopt},
         {"5s5", std::nullopt},
         {"-1s", std::nullopt},
-        {"1.5s", std::nullopt},
+        {"1.5s", 1500ms},
+        {"1.5h", 90min},
+        {".5s", 500ms},
+        {"2.s", 2s},
+        {"1m30.25s", 90250ms},
+        {"2d", 48h},
+        {"1d1h", std::nullopt}, // days only alone, as Vault's parseutil reads them
+        {"1500us", 1ms},
+        {"1500\u00b5s", 1ms},
+        {"1500\u03bcs", 1ms},
+        {"2000000ns", 2ms},
+        {"0.1s", 100ms},
+        {"0.001s", 1ms},
+        {".s", std::nullopt},
+        {"1..5s", std::nullopt},
+        {"366d", std::nullopt},
         {"5 s", std::nullopt},
         {"1234567890s", std::nullopt}, // more digits than any sensible duration
         {"31536001", std::nullopt}, // plain seconds: a year at most
