@@ -18,7 +18,7 @@ namespace sdksign::process {
 /// buffer (64): three pages at most (the bearer token file is read into a 4 KiB buffer, which is never in the
 /// pool). Four pages leave one to spare; an object that found no room would go to the unlocked heap, which
 /// the secret-memory test would see. 16 KiB also stays below the 64 KiB RLIMIT_MEMLOCK many hosts give.
-inline constexpr std::size_t one_request_locked_pool_kib = 4 * 4;
+inline constexpr std::size_t one_request_locked_pool_kib = std::size_t{4} * 4;
 
 /// The variable Botan reads, in KiB.
 inline constexpr const char* locked_pool_variable = "BOTAN_MLOCK_POOL_SIZE";

@@ -1,4 +1,5 @@
 #include "process/locked_pool.hpp"
+#include "scoped_variable.hpp"
 
 #include <boost/test/unit_test.hpp>
 
@@ -10,34 +11,7 @@
 using sdksign::process::locked_pool_variable;
 using sdksign::process::one_request_locked_pool_kib;
 using sdksign::process::size_locked_pool_for_one_request;
-
-namespace {
-
-/// The variable as the runner found it, put back when a case ends.
-struct SavedVariable {
-    std::optional<std::string> saved;
-    SavedVariable() {
-        if (const char* value = std::getenv(locked_pool_variable)) {
-            saved = value;
-        }
-    }
-    ~SavedVariable() {
-        if (saved) {
-            ::setenv(locked_pool_variable, saved->c_str(), 1);
-        } else {
-            ::unsetenv(locked_pool_variable);
-        }
-    }
-    SavedVariable(const SavedVariable&) = delete;
-    SavedVariable& operator=(const SavedVariable&) = delete;
-};
-
-std::optional<std::string> current() {
-    const char* value = std::getenv(locked_pool_variable);
-    return value == nullptr ? std::nullopt : std::optional<std::string>(value);
-}
-
-} // namespace
+using sdksign::test::ScopedVariable;
 
 BOOST_AUTO_TEST_SUITE(locked_pool_cpp)
 
@@ -55,14 +29,10 @@ BOOST_AUTO_TEST_CASE(sizes_the_pool_unless_the_operator_did) {
     };
     for (const auto& row : rows) {
         BOOST_TEST_CONTEXT("before: " << row.before.value_or("(unset)")) {
-            const SavedVariable restore;
-            if (row.before) {
-                ::setenv(locked_pool_variable, row.before->c_str(), 1);
-            } else {
-                ::unsetenv(locked_pool_variable);
-            }
+            const ScopedVariable variable(locked_pool_variable, row.before ? row.before->c_str() : nullptr);
             size_locked_pool_for_one_request();
-            BOOST_TEST(current().value_or("(unset)") == row.after);
+            const char* after = std::getenv(locked_pool_variable);
+            BOOST_TEST((after != nullptr ? std::string(after) : "(unset)") == row.after);
         }
     }
 }
