@@ -1,7 +1,8 @@
 // The cost of one CGI request, process start to exit: spawn the program with a CGI environment, write the
 // body to its stdin, read its stdout to the end, wait for it. Programs are run in turn (A, B, A, B, ...) so
 // that both see the same machine; prints "label<TAB>median_us<TAB>mean_us" per program, the label being the
-// program's path, prefixed with NAME=VALUE when --with gave it an extra variable.
+// program's path, prefixed with NAME=VALUE when --with gave it an extra variable (which replaces the same
+// variable of the environment cgi_bench was started with).
 //
 //   cgi_bench --requests N --body TEXT [--with NAME=VALUE] PROGRAM [[--with NAME=VALUE] PROGRAM]...
 #include <spawn.h>
@@ -110,7 +111,14 @@ int main(int argc, char** argv) {
     }
     std::vector<std::vector<char*>> environments;
     for (auto& program : programs) {
-        environments.push_back(shared);
+        // The extra variable replaces one of the same name: sdksign refuses an option given twice.
+        const std::string_view name = std::string_view(program.extra).substr(0, program.extra.find('=') + 1);
+        environments.emplace_back();
+        for (char* entry : shared) {
+            if (name.empty() || !std::string_view(entry).starts_with(name)) {
+                environments.back().push_back(entry);
+            }
+        }
         if (!program.extra.empty()) {
             environments.back().push_back(program.extra.data());
         }

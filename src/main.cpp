@@ -16,6 +16,7 @@
 #include "gateway/start_mode.hpp"
 #include "log/log.hpp"
 #include "process/hardening.hpp"
+#include "process/locked_pool.hpp"
 #include "signing/token_signer.hpp"
 
 #include <cstdlib>
@@ -169,6 +170,9 @@ int run(int argc, char** argv) {
     std::vector<std::string> arguments;
     if (!as_cgi) {
         arguments.assign(argv + 1, argv + argc);
+    } else {
+        // Before the options are read: the bearer token file is already read into a secure_vector there.
+        process::size_locked_pool_for_one_request();
     }
 
     config::Options options;

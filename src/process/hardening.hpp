@@ -4,8 +4,9 @@
 // debugger). Called once at start-up, before any credential is read.
 //
 // The secret itself lives in Botan's secure_vector, whose pool of locked pages Botan also marks
-// MADV_DONTDUMP; this covers the copies Botan's pool cannot hold (the pool is off when RLIMIT_MEMLOCK is
-// 0 or BOTAN_MLOCK_POOL_SIZE=0) and everything a provider's libraries (libcurl, OpenSSL) keep on the heap.
+// MADV_DONTDUMP (process/locked_pool.hpp sizes it for a CGI process); this covers the copies Botan's pool
+// cannot hold (the pool is off when RLIMIT_MEMLOCK is 0 or BOTAN_MLOCK_POOL_SIZE=0) and everything a
+// provider's libraries (libcurl, OpenSSL) keep on the heap.
 
 namespace sdksign::process {
 

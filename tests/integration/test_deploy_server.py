@@ -5,7 +5,7 @@
                           --source-root .
 
 Targets (servers.TARGETS): apache-fcgid, apache-cgi, apache-htaccess (the shared-hosting .htaccess
-with sdksign and env.so uploaded side by side), lighttpd-fastcgi (spawned), lighttpd-external
+with sdksign and env.so uploaded side by side; with --bundle TARBALL, scripts/bundle's folder as it is), lighttpd-fastcgi (spawned), lighttpd-external
 (sdksign.service's command line, `sdksign --listen` on a unix socket), lighttpd-cgi, nginx-unix, nginx-tcp
 (sdksign.service's command line on a unix socket or on TCP).
 
@@ -33,12 +33,16 @@ Prints one line per check, then "N passed, M failed"; exits 1 on any failure.
 """
 
 import argparse
+import atexit
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import sys
+import tarfile
+import tempfile
 import time
 import types
 
@@ -299,7 +303,19 @@ def main():
     parser.add_argument("--sdksign", required=True)
     parser.add_argument("--plugin-dir", required=True)
     parser.add_argument("--source-root", required=True)
+    parser.add_argument("--bundle", help="apache-htaccess: scripts/bundle's tarball, whose folder sdksign/ is "
+                        "uploaded as it is (and is the plain CGI the answers are compared with)")
     args = parser.parse_args()
+    bundle_folder = None
+    if args.bundle:
+        if args.target != "apache-htaccess":
+            parser.error("--bundle goes with --target apache-htaccess")
+        unpacked = tempfile.mkdtemp(prefix="sdksign-bundle-")
+        atexit.register(shutil.rmtree, unpacked, True)
+        with tarfile.open(args.bundle) as tar:
+            tar.extractall(unpacked)
+        bundle_folder = os.path.join(unpacked, "sdksign")
+        args.sdksign, args.plugin_dir = os.path.join(bundle_folder, "sdksign"), bundle_folder
     args.sdksign = os.path.abspath(args.sdksign)
     args.plugin_dir = os.path.abspath(args.plugin_dir)
     table = run_table.load_table(os.path.join(os.path.dirname(os.path.abspath(__file__)), "requests.json"))
@@ -314,7 +330,7 @@ def main():
     conf = f"max-body-bytes = {table['settings']['max_body_bytes']}\n"
     dep = servers.Deployment(args.target, os.path.abspath(args.source_root), args.sdksign,
                              args.plugin_dir, tokens.TEST_KEY, secret, conf,
-                             video=(video.VIDEO_KEY, video_secret))
+                             video=(video.VIDEO_KEY, video_secret), bundle_folder=bundle_folder)
     try:
         started = time.monotonic()
         problems = dep.start()

@@ -13,6 +13,11 @@ secret:
   read its memory or environment) and its core file limit is 0; with --core-dumps=on (the control) the same
   files belong to the worker's user and the core limit is the system's.
 
+The same for a process started as CGI (file and env providers), caught after it signed, while it writes its
+answer into a pipe this test filled first: every copy of the secret in MADV_DONTDUMP memory, not dumpable, and
+Botan's locked pool sized for one request (VmLck at most process/locked_pool.hpp's 16 KiB, not Botan's default
+512 KiB) unless the operator set BOTAN_MLOCK_POOL_SIZE, which is kept (the control).
+
 Then --help, `sdksign check` and `sdksign sign`, started with the secret in their environment and configuration,
 must not print it.
 
@@ -20,9 +25,13 @@ Only the Python standard library. Needs root (to read another user's /proc/PID/m
 nobody).
 """
 import argparse
+import fcntl
+import json
 import os
+import platform
 import pwd
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -33,11 +42,13 @@ import time
 import fcgi_client
 import rotation_support as rs
 import sanitizers
-from harness import network, processes
+from harness import network, processes, tokens
 
 UNPRIVILEGED = "nobody"
 START_TIMEOUT_S = 15.0
 REQUESTS = 40
+# process::one_request_locked_pool_kib (src/process/locked_pool.hpp): four pages.
+ONE_REQUEST_POOL_KIB = 16
 # Every worker started, so that one left running by a failed check is still stopped at the end.
 _workers = []
 
@@ -85,6 +96,130 @@ class Worker:
                 self.process.kill()
                 self.process.wait()
         return processes.read_text(self.stderr_path)
+
+
+class HeldCgi:
+    """sdksign run as CGI by `nobody`, signing one request, held in its write of the answer: its stdout is a
+    pipe of one page that this test filled before starting it, so it waits there (after the signing) until
+    release() reads the pipe."""
+
+    BODY = b'{"meetingNumber":"85746065432","role":0}'
+    # F_SETPIPE_SZ, from <fcntl.h> (Python's fcntl module names it only from 3.10).
+    SET_PIPE_SIZE = 1031
+    WRITE_SYSCALL = {"x86_64": 1, "aarch64": 64}
+
+    def __init__(self, tree, env):
+        user = pwd.getpwnam(UNPRIVILEGED)
+        full_env = {"PATH": "/usr/bin:/bin", "GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "POST",
+                    "PATH_INFO": "/", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+                    "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(self.BODY)),
+                    "SDKSIGN_PLUGIN_DIR": tree}
+        full_env.update(sanitizers.environment())
+        full_env.update(env)
+        body_in, body_out = os.pipe()
+        os.write(body_out, self.BODY)
+        os.close(body_out)
+        self.answer_in, answer_out = os.pipe()
+        fcntl.fcntl(answer_out, self.SET_PIPE_SIZE, 4096)
+        os.set_blocking(answer_out, False)
+        self.filler = 0
+        try:
+            while True:
+                self.filler += os.write(answer_out, b"\0" * 4096)
+        except BlockingIOError:
+            pass
+        # Blocking again for sdksign, which shares this open file.
+        os.set_blocking(answer_out, True)
+        self.stderr_path = os.path.join(tree, f"stderr-cgi-{os.getpid()}-{len(_workers)}.log")
+        with open(self.stderr_path, "wb") as stderr:
+            self.process = subprocess.Popen([os.path.join(tree, "sdksign")], env=full_env, stdin=body_in,
+                                            stdout=answer_out, stderr=stderr, user=user.pw_uid,
+                                            group=user.pw_gid, extra_groups=[])
+        os.close(body_in)
+        os.close(answer_out)
+        _workers.append(self)
+
+    def writing_its_answer(self):
+        """Whether sdksign is blocked writing to its stdout (fd 1); waits up to START_TIMEOUT_S."""
+        number = self.WRITE_SYSCALL.get(platform.machine())
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                with open(f"/proc/{self.process.pid}/syscall") as f:
+                    fields = f.read().split()
+                with open(f"/proc/{self.process.pid}/wchan") as f:
+                    wchan = f.read().strip()
+            except OSError:
+                return False
+            if wchan == "pipe_write" or (number is not None and fields[:2] == [str(number), "0x1"]):
+                return True
+            time.sleep(0.02)
+        return False
+
+    def release(self):
+        """Reads the pipe to the end; returns (exit status, the answer after the filler)."""
+        chunks = []
+        while True:
+            data = os.read(self.answer_in, 65536)
+            if not data:
+                break
+            chunks.append(data)
+        os.close(self.answer_in)
+        self.answer_in = None
+        self.process.wait(timeout=START_TIMEOUT_S)
+        return self.process.returncode, b"".join(chunks)[self.filler:]
+
+    def stop(self):
+        if self.answer_in is not None:
+            self.process.kill()
+            self.release()
+        return processes.read_text(self.stderr_path)
+
+
+def locked_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmLck:"):
+                return int(line.split()[1])
+    return None
+
+
+def check_cgi(report, name, cgi, secret, secret_in_environment_expected, locked_at_most):
+    held = cgi.writing_its_answer()
+    report.check(f"{name}: sdksign signs and waits in the write of its answer", [] if held else [
+        "it did not get there: " + processes.read_text(cgi.stderr_path)[-1500:]])
+    if held:
+        pid = cgi.process.pid
+        regions = regions_holding(pid, secret.encode())
+        copies = sum(count for count, _, _ in regions)
+        report.check(f"{name}: the secret is in the process's memory (so the scan can see it)",
+                     [] if copies else ["not found: the scan would prove nothing"])
+        exposed = [(count, line) for count, line, flags in regions if "dd" not in flags]
+        if secret_in_environment_expected:
+            exposed = [(count, line) for count, line in exposed if not line.endswith("[stack]")]
+        report.check(f"{name}: every copy of the secret is in memory a core dump leaves out (MADV_DONTDUMP)",
+                     [f"{count} cop(ies) in {line}" for count, line in exposed],
+                     f"{copies} cop(ies) in {len(regions)} region(s)")
+        locked = locked_kib(pid)
+        report.check(f"{name}: Botan's pool locks pages, at most {locked_at_most} KiB",
+                     [] if locked is not None and 0 < locked <= locked_at_most else [f"VmLck {locked} KiB"],
+                     f"VmLck {locked} KiB")
+        owner = os.stat(f"/proc/{pid}/environ").st_uid
+        report.check(f"{name}: the process is not dumpable", [] if owner == 0 else [f"owned by uid {owner}"])
+    else:
+        cgi.process.kill()  # so that reading its answer to the end cannot wait for ever
+    status, answer = cgi.release()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    try:
+        signed = head.startswith(b"Status: 200") and tokens.verify_signature(json.loads(body)["signature"],
+                                                                               secret)
+    except (ValueError, KeyError, TypeError):
+        signed = False
+    report.check(f"{name}: then it answers with a token that verifies, and exits 0",
+                 [] if signed and status == 0 else [f"exit status {status}, answer {answer[:300]!r}"])
+    log = cgi.stop()
+    report.check(f"{name}: the secret is not in its log", ["THE SECRET IS IN THE LOG"] if secret in log else [])
+    report.check(f"{name}: no sanitizer report", sanitizers.problems(log, "the CGI process's stderr"))
 
 
 def regions_holding(pid, needle):
@@ -221,6 +356,25 @@ def main():
         config = os.path.join(tree, "sdksign.conf")
         with open(config, "w") as f:
             f.write(f"provider = file\n[file]\npath = {credentials}\n")
+
+        # CGI: a process that answers one request locks one request's pool.
+        os.chmod(config, 0o644)
+        check_cgi(report, "CGI, file provider", HeldCgi(tree, {"SDKSIGN_CONFIG": config}), secret, False,
+                  ONE_REQUEST_POOL_KIB)
+        check_cgi(report, "CGI, env provider",
+                  HeldCgi(tree, {"SDKSIGN_CONFIG": "/dev/null", "ZOOM_MEETING_SDK_KEY": key,
+                                 "ZOOM_MEETING_SDK_SECRET": secret}), secret, True, ONE_REQUEST_POOL_KIB)
+        # The control: an operator's BOTAN_MLOCK_POOL_SIZE is kept (and VmLck shows what Botan locked).
+        control = HeldCgi(tree, {"SDKSIGN_CONFIG": config, "BOTAN_MLOCK_POOL_SIZE": "512"})
+        # Botan raises its soft RLIMIT_MEMLOCK to the hard one, and locks at most that.
+        lockable_kib = min(512, resource.getrlimit(resource.RLIMIT_MEMLOCK)[1] // 1024)
+        if control.writing_its_answer():
+            report.check(f"CGI with BOTAN_MLOCK_POOL_SIZE=512: the operator's pool size is kept ({lockable_kib} "
+                         f"KiB locked)", [] if locked_kib(control.process.pid) == lockable_kib else
+                         [f"VmLck {locked_kib(control.process.pid)} KiB"])
+        else:
+            report.check("CGI with BOTAN_MLOCK_POOL_SIZE=512: sdksign signs", ["it did not"])
+        control.stop()
         env = {"PATH": "/usr/bin:/bin", "ZOOM_MEETING_SDK_KEY": key, "ZOOM_MEETING_SDK_SECRET": secret}
         env.update(sanitizers.environment())
         for name, argv, expected_status in [

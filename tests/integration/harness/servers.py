@@ -83,7 +83,7 @@ class Deployment:
     """One server with sdksign behind it. start() / stop_gracefully() / cleanup(); url(path) for requests."""
 
     def __init__(self, target, source_root, sdksign, plugin_dir, key, secret, sdksign_conf="", files=None,
-                 edit_shipped=None, server_conf="", video=None):
+                 edit_shipped=None, server_conf="", video=None, bundle_folder=None):
         """sdksign_conf: the text of sdksign.conf. The optional rest, for tests of settings that need more
         than the shipped files as they are (their defaults change nothing):
           files         {path relative to the root: (text, mode)}: more files, written before sdksign.conf,
@@ -94,9 +94,12 @@ class Deployment:
           server_conf   more lines for the server's own configuration: Apache before the shipped file is
                         included (LoadModule), lighttpd before the modules that file depends on (what
                         lighty-enable-mod enables, such as 05-auth.conf, comes before 10-fastcgi.conf),
-                        nginx in the server block.
+                        nginx in the server block;
           video         (key, secret) of a Video SDK app, configured beside the Meeting SDK one the way each
-                        shipped file says, so that the Video SDK endpoint is served too.
+                        shipped file says, so that the Video SDK endpoint is served too;
+          bundle_folder apache-htaccess only: the folder sdksign/ of scripts/bundle's tarball, uploaded as it
+                        is (its .htaccess, providers and error documents) instead of sdksign, env.so and the
+                        shipped example.
         @NAME@ placeholders (the values below: SDKSIGN_CONF_DIR...) are filled in sdksign_conf and server_conf.
         """
         self.target = target
@@ -138,6 +141,7 @@ class Deployment:
             "SDKSIGN_ERRORS_DIR": errors_dir,
         }
         self.edit_shipped = edit_shipped
+        self.bundle_folder = bundle_folder
         self.server_conf = self.placeholders_filled(server_conf)
         for relative, (text, mode) in (files or {}).items():
             path = self.path(relative)
@@ -264,18 +268,26 @@ class Deployment:
     def configure_htaccess(self):
         """Shared hosting: sdksign and env.so uploaded side by side into a folder of the site, .htaccess there."""
         upload = self.path("htdocs", "zoom")
-        os.makedirs(upload, mode=0o755, exist_ok=True)
-        if not os.path.exists(os.path.join(upload, "sdksign")):
-            shutil.move(self.path("bin", "sdksign"), os.path.join(upload, "sdksign"))
-            shutil.move(self.path("lib", "sdksign", "env.so"), os.path.join(upload, "env.so"))
+        if self.bundle_folder is not None:
+            # The bundle's folder uploaded as it is, with the permissions its HOSTING.txt asks for.
+            if not os.path.exists(upload):
+                shutil.copytree(self.bundle_folder, upload, symlinks=False)
+                os.chmod(upload, 0o755)
+            htaccess_source = os.path.join(upload, ".htaccess")
+        else:
+            os.makedirs(upload, mode=0o755, exist_ok=True)
+            if not os.path.exists(os.path.join(upload, "sdksign")):
+                shutil.move(self.path("bin", "sdksign"), os.path.join(upload, "sdksign"))
+                shutil.move(self.path("lib", "sdksign", "env.so"), os.path.join(upload, "env.so"))
+            htaccess_source = self.shipped("apache/htaccess.example")
+            # The error documents the example asks to upload beside it (its ErrorDocument lines name /zoom/).
+            for name in os.listdir(os.path.join(self.source_root, "errors")):
+                if name.endswith(".json"):
+                    shutil.copyfile(os.path.join(self.source_root, "errors", name), os.path.join(upload, name))
+                    os.chmod(os.path.join(upload, name), 0o644)
         self.sdksign = os.path.join(upload, "sdksign")
-        with open(self.shipped("apache/htaccess.example"), encoding="utf-8") as f:
+        with open(htaccess_source, encoding="utf-8") as f:
             text = f.read()
-        # The error documents the example asks to upload beside it (its ErrorDocument lines name /zoom/).
-        for name in os.listdir(os.path.join(self.source_root, "errors")):
-            if name.endswith(".json"):
-                shutil.copyfile(os.path.join(self.source_root, "errors", name), os.path.join(upload, name))
-                os.chmod(os.path.join(upload, name), 0o644)
         # The only edit the example asks for: the user's credentials.
         text = text.replace("your-sdk-key", self.key).replace("your-sdk-secret", self.secret)
         if self.video is not None:
