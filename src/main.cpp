@@ -122,7 +122,7 @@ std::optional<CredentialError> load_credentials(credentials::Store& store,
 }
 
 /// A token is a few hundred bytes; anything far larger on standard input is not one.
-constexpr std::size_t longest_token_on_stdin = 64 * 1024;
+constexpr std::size_t longest_token_on_stdin = 65536;
 
 /// `sdksign verify`: the token is the one argument, or standard input.
 int verify(const config::Options& options, credentials::Store& store,

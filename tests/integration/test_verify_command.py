@@ -98,10 +98,13 @@ def main():
     for name, args, stdin in [("not a JWT", ["verify", "hello"], None), ("bad base64url", ["verify", "a.b*.c"], None),
                               ("bad JSON", ["verify", tokens.b64url_encode(b"{") + ".e30.c2ln"], None),
                               ("empty standard input", ["verify"], ""),
+                              ("standard input larger than any token", ["verify"], "e30." * 20000),
                               ("two tokens", ["verify", signed, signed], None)]:
         code, out, err = run(args, stdin=stdin)
         check(f"{name}: exit 2 with a message", code == 2 and "sdksign verify:" in err and out == "",
               f"exit {code}: {err}")
+        if name.startswith("standard input larger"):
+            check("standard input is read up to 64 KiB, not to its end", "larger than any token" in err, err)
 
     found = sanitizers.problems("\n".join(stderr_texts), "sdksign's stderr")
     check("no sanitizer report in the stderr of any sdksign run", not found, "; ".join(found))
