@@ -5,6 +5,7 @@
 #include "app/router.hpp"
 #include "build_config.hpp"
 #include "cli/commands.hpp"
+#include "cli/verify_command.hpp"
 #include "config/options.hpp"
 #include "credentials/provider_plugin.hpp"
 #include "credentials/refresher.hpp"
@@ -19,6 +20,7 @@
 #include "process/locked_pool.hpp"
 #include "signing/token_signer.hpp"
 
+#include <array>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -118,6 +120,43 @@ std::optional<CredentialError> load_credentials(credentials::Store& store,
         load(credentials::meeting_credential, true);
     }
     return failure;
+}
+
+/// A token is a few hundred bytes; anything far larger on standard input is not one.
+constexpr std::size_t longest_token_on_stdin = 65536;
+
+/// `sdksign verify`: the token is the one argument, or standard input.
+int verify(const config::Options& options, credentials::Store& store,
+           const credentials::Store::Fetch& fetch) {
+    if (options.arguments.size() > 1) {
+        std::cerr << "sdksign verify: give one token (or none, to read it from standard input)\n";
+        return cli::verify_usage_error;
+    }
+    std::string token;
+    if (options.arguments.empty()) {
+        std::array<char, 4096> chunk{};
+        while (token.size() <= longest_token_on_stdin &&
+               std::cin.read(chunk.data(), chunk.size()).gcount() > 0) {
+            token.append(chunk.data(), static_cast<std::size_t>(std::cin.gcount()));
+        }
+        if (token.size() > longest_token_on_stdin) {
+            std::cerr << "sdksign verify: standard input is larger than any token\n";
+            return cli::verify_usage_error;
+        }
+    } else {
+        token = options.arguments.front();
+    }
+    // A credential the provider does not have is reported by the check of a token of its kind; a provider
+    // that fails otherwise (unreachable, misconfigured) fails the command as it fails `check`.
+    if (const auto failure = load_credentials(store, fetch);
+        failure && failure->status() != SDKSIGN_E_NOT_FOUND) {
+        return failure->status() == SDKSIGN_E_UNAVAILABLE ? exit_unavailable : exit_config_error;
+    }
+    const signing::CheckCredentials credentials{store.current(credentials::meeting_credential),
+                                                store.current(credentials::video_credential)};
+    return cli::run_verify(token, credentials, app::SystemClock().now_seconds(),
+                           options.verify_json ? cli::VerifyFormat::json : cli::VerifyFormat::text, std::cout,
+                           std::cerr);
 }
 
 int serve(const config::Options& options, credentials::Store& store, credentials::Provider& provider,
@@ -233,6 +272,9 @@ int run(int argc, char** argv) {
     credentials::Store store(options.refresh);
     if (options.command == config::Command::check) {
         return cli::run_check(*loaded.provider, options.refresh.fetch_timeout, std::cout);
+    }
+    if (options.command == config::Command::verify) {
+        return verify(options, store, loaded.provider->fetcher());
     }
     if (const auto failure = load_credentials(store, loaded.provider->fetcher()); failure && !as_cgi) {
         // Already logged by the store, once. A FastCGI process manager restarting us is better than a process

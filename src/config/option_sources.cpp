@@ -183,12 +183,15 @@ GatheredOptions gather_options(const std::vector<std::string>& arguments,
             options.command = Command::sign;
         } else if (word == "check") {
             options.command = Command::check;
+        } else if (word == "verify") {
+            options.command = Command::verify;
         } else if (word == "serve") {
             options.command = Command::serve;
         } else if (word == "help") {
             options.command = Command::help;
         } else {
-            throw ConfigError("unknown command '" + word + "'; commands are serve, sign, check, help");
+            throw ConfigError("unknown command '" + word +
+                              "'; commands are serve, sign, check, verify, help");
         }
         rest.erase(rest.begin());
     }

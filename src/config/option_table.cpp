@@ -242,6 +242,8 @@ std::vector<OptionSpec> make_table() {
                [](Options& o, const SetOption&) { o.command = Command::help; }),
         custom(row("version", OptionKind::flag, "", "show the version and exit"),
                [](Options& o, const SetOption&) { o.command = Command::version; }),
+        custom(row("json", OptionKind::flag, "", "verify: print the report as one JSON object"),
+               [](Options& o, const SetOption&) { o.verify_json = true; }),
         [] {
             auto spec = choice<ReferenceFormat>(
                 "help-reference", "FORMAT",

@@ -31,7 +31,7 @@ inline constexpr std::string_view environment_prefix = "SDKSIGN_";
 /// The default configuration file; a missing default file is fine, a missing explicit one is an error.
 inline constexpr const char* default_config_file = "/etc/sdksign/sdksign.conf";
 
-enum class Command { serve, sign, check, help, version, reference };
+enum class Command { serve, sign, check, verify, help, version, reference };
 
 /// What `--help-reference` prints: the configuration reference in Markdown, or the sdksign(8) man page.
 enum class ReferenceFormat { none, markdown, man };
@@ -45,6 +45,8 @@ struct Options {
     std::vector<std::string> arguments;
     /// `sign --video`: the request is for the Video SDK endpoint.
     bool sign_video = false;
+    /// `verify --json`: the report as one JSON object.
+    bool verify_json = false;
     ReferenceFormat reference = ReferenceFormat::none;
 
     std::optional<std::string> listen;

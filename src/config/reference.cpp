@@ -17,6 +17,10 @@ constexpr std::string_view usage_lines[][2] = {
      "sign one request body (default {}) as the Meeting SDK endpoint, or with --video the Video SDK one, "
      "and print the response"},
     {"sdksign check [OPTIONS]", "load the provider and report whether credentials are usable"},
+    {"sdksign verify [OPTIONS] [--json] [TOKEN]",
+     "check a signature (TOKEN, or standard input) against the configured credential of its kind and print "
+     "each rule the SDKs apply, with the likely cause of a failure; exit 0 valid now, 1 invalid, 2 not a "
+     "token"},
 };
 
 constexpr std::string_view sources_text =

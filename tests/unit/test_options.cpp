@@ -329,7 +329,7 @@ BOOST_AUTO_TEST_CASE(command_line_mistakes) {
         }
     }
     BOOST_TEST(config_error({"frobnicate"}, {}) ==
-               "unknown command 'frobnicate'; commands are serve, sign, check, help");
+               "unknown command 'frobnicate'; commands are serve, sign, check, verify, help");
     BOOST_TEST(contains(config_error({"serve", "extra"}, {}), "'extra'"));
 }
 
