@@ -6,10 +6,12 @@
 
 The bundle's release build takes minutes. As a meson custom target it would be part of `meson compile` (meson
 builds every test's dependencies with the default target), so the tests of the suite `bundle` build it here,
-when they run and only then. The second test of the suite finds the build folder up to date and only packs.
+when they run and only then, one at a time (a lock beside the tarball). The second test of the suite finds the
+build folder up to date and only packs.
 """
 
 import argparse
+import fcntl
 import os
 import subprocess
 import sys
@@ -26,8 +28,11 @@ def main():
     if not command:
         parser.error("no test command after --")
     environment = dict(os.environ, SDKSIGN_SKIP_INSTALL="1")
-    built = subprocess.run([args.bundle_script, "--build", args.build, "--output", args.output],
-                           env=environment, check=False)
+    # meson runs the suite's tests side by side: one builds while the other waits, then finds it up to date.
+    with open(args.output + ".lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = subprocess.run([args.bundle_script, "--build", args.build, "--output", args.output],
+                               env=environment, check=False)
     if built.returncode != 0:
         print(f"with_bundle: {args.bundle_script} failed (exit {built.returncode})", file=sys.stderr)
         return 1
