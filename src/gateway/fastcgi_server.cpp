@@ -131,21 +131,6 @@ private:
     FCGX_Stream* in_;
 };
 
-/// Reads exactly `into.size()` bytes (already there: the loop peeked them). A signal handler of the embedding
-/// process may interrupt the read after part of it, which is not a reason to drop the request.
-bool receive_all(int fd, std::vector<char>& into) noexcept {
-    std::size_t done = 0;
-    while (done < into.size()) {
-        const auto count = ::recv(fd, into.data() + done, into.size() - done, MSG_WAITALL);
-        if (count > 0) {
-            done += static_cast<std::size_t>(count);
-        } else if (count == 0 || errno != EINTR) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /// Has libfcgi parse `ready`'s checked head. When the whole request was there and checked (the head, then
 /// only STDIN records of this request up to the empty one), libfcgi reads it from the socket itself, as it
 /// would without sdksign: it parses no record past the end of that stream. Otherwise the head is read off
@@ -155,7 +140,7 @@ bool accept_head(FCGX_Request& request, ReadyConnection& ready, HeadPipe& pipe, 
     int library_fd = ready.fd.get();
     if (ready.request_bytes == 0) {
         head.resize(ready.head_bytes);
-        if (!receive_all(ready.fd.get(), head)) {
+        if (!receive_exactly(ready.fd.get(), head.data(), head.size())) {
             return false;
         }
         // Up to the empty PARAMS record's header: exactly what libfcgi reads of a head, so nothing is left

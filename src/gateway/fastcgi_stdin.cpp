@@ -10,19 +10,24 @@
 
 namespace sdksign::gateway {
 
-bool FastcgiStdinReader::read_exactly(void* into, std::size_t size) noexcept {
+bool receive_exactly(int fd, void* into, std::size_t size) noexcept {
     auto* bytes = static_cast<char*>(into);
     while (size > 0) {
-        const auto count = ::recv(fd_, bytes, size, 0);
+        const auto count = ::recv(fd, bytes, size, 0);
         if (count > 0) {
             bytes += count;
             size -= static_cast<std::size_t>(count);
-        } else if (count < 0 && errno == EINTR) {
-            continue;
-        } else {
-            failed_ = true; // closed, reset, or cut off by the request deadline
+        } else if (count == 0 || errno != EINTR) {
             return false;
         }
+    }
+    return true;
+}
+
+bool FastcgiStdinReader::read_exactly(void* into, std::size_t size) noexcept {
+    if (!receive_exactly(fd_, into, size)) {
+        failed_ = true; // closed, reset, or cut off by the request deadline
+        return false;
     }
     return true;
 }

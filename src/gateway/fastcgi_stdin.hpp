@@ -11,6 +11,10 @@
 
 namespace sdksign::gateway {
 
+/// Reads exactly `size` bytes from the socket `fd` (blocking), retrying when a signal handler of the
+/// embedding process interrupts the read. False when the peer closed, reset, or was cut off first.
+bool receive_exactly(int fd, void* into, std::size_t size) noexcept;
+
 class FastcgiStdinReader final : public ByteSource {
 public:
     /// `fd` is a blocking socket positioned just after the request's head.
