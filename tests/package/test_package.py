@@ -243,6 +243,12 @@ def check_installed(report, version):
     missing = [name for name in ("env.so", "file.so", "vault.so")
                if not os.path.isfile(os.path.join(plugin_dir, name))]
     report.check(f"the providers are in {plugin_dir}", [f"missing {missing}"] if missing else [])
+    unit = "/lib/systemd/system/sdksign.service"
+    documentation = [line.split("file://", 1)[1].strip() for line in read_text(unit).splitlines()
+                     if line.startswith("Documentation=file://")]
+    report.check("the systemd unit is installed, and the file its Documentation= names is there (uncompressed)",
+                 [] if documentation and all(os.path.isfile(p) for p in documentation) else
+                 [f"{unit}: Documentation {documentation or 'missing'}"])
     # --help loads the configured provider to list its options: vault.so found by name and loadable.
     status, out = run(["/usr/bin/sdksign", "--config=/dev/null", "--provider=vault", "--help"], 30,
                       env=clean_env())
