@@ -23,9 +23,10 @@ Steps, each bounded by a timeout and timed:
   6. A provider in C (tests/package/minimal_provider.c) compiled against the installed sdksign-dev with
      `pkg-config --cflags sdksign-provider` (C99, -Wall -Wextra -pedantic -Werror) and loaded by the installed
      sdksign; providerdir of the .pc file is the folder sdksign loads providers from.
-  7. `dpkg --purge` of the three: every file the packages had is gone (but shared folders that were there
-     before), and so are /etc/sdksign with the credentials, the a2enconf link and Apache's record of it; the
-     users and groups are what they were before. The modules the test enabled are disabled again.
+  7. `lighty-enable-mod sdksign-fastcgi` (lighttpd is not started), then `dpkg --purge` of the three: every
+     file the packages had is gone (but shared folders that were there before), and so are /etc/sdksign with
+     the credentials, the a2enconf link and Apache's record of it, and the lighty-enable-mod link; the users
+     and groups are what they were before. The modules the test enabled in both servers are disabled again.
 
 It changes the machine (a package installed, then purged), so it refuses to run where sdksign is already
 installed (as a package or in /usr/bin, /etc/sdksign), and holds a lock (/run/lock/sdksign-package-test.lock)
@@ -76,18 +77,17 @@ ENABLED_PATTERNS = ["/etc/apache2/conf-enabled/*sdksign*", "/etc/lighttpd/conf-e
 LEFTOVER_PATTERNS = ENABLED_PATTERNS + ["/etc/sdksign", "/usr/bin/sdksign", "/usr/lib/*/sdksign",
                                         "/usr/include/sdksign", "/usr/lib/*/pkgconfig/sdksign*",
                                         "/usr/share/doc/sdksign*", "/usr/share/sdksign",
-                                        "/usr/share/man/man8/sdksign*", "/lib/systemd/system/sdksign*",
+                                        "/usr/share/man/man*/sdksign*", "/lib/systemd/system/sdksign*",
                                         "/usr/lib/systemd/system/sdksign*",
                                         "/var/lib/systemd/deb-systemd-helper-*/*sdksign*",
                                         "/var/lib/systemd/deb-systemd-helper-*/*/*sdksign*"]
 
 
-def run(argv, timeout, env=None, cwd=None, input_bytes=None):
+def run(argv, timeout, env=None, cwd=None):
     """Runs argv; (exit status, stdout + stderr as text)."""
     try:
-        completed = subprocess.run(argv, cwd=cwd, env=env, input=input_bytes, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, timeout=timeout,
-                                   stdin=None if input_bytes is not None else subprocess.DEVNULL)
+        completed = subprocess.run(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, timeout=timeout)
     except subprocess.TimeoutExpired as e:
         return 124, f"timed out after {timeout} s: {(e.output or b'').decode(errors='replace')[-1500:]}"
     return completed.returncode, completed.stdout.decode(errors="replace")
@@ -406,6 +406,19 @@ def sign_through_apache(report, secret):
     return enabled_here
 
 
+def enable_in_lighttpd(report):
+    """lighty-enable-mod sdksign-fastcgi (not started: the purge must take the link away). Returns the
+    links of the modules it enabled with it (its `depends:` line), to take away after the purge."""
+    folder = "/etc/lighttpd/conf-enabled"
+    before = set(os.listdir(folder)) if os.path.isdir(folder) else set()
+    status, out = run(["lighty-enable-mod", "sdksign-fastcgi"], 60, env=clean_env())
+    link = os.path.join(folder, "50-sdksign-fastcgi.conf")
+    report.check("lighty-enable-mod sdksign-fastcgi", [] if status == 0 and os.path.islink(link) else
+                 [f"exit {status}: {out[-800:]}"])
+    after = set(os.listdir(folder)) if os.path.isdir(folder) else set()
+    return sorted(after - before - {"50-sdksign-fastcgi.conf"})
+
+
 def check_provider_sdk(report, work_dir, plugin_dir):
     """Step 6."""
     status, cflags = run(["pkg-config", "--cflags", "sdksign-provider"], 30)
@@ -428,7 +441,7 @@ def check_provider_sdk(report, work_dir, plugin_dir):
                  [] if status == 0 else [f"exit {status}: {out[-800:]}"])
 
 
-def purge(report, before, enabled_modules):
+def purge(report, before, enabled_modules, lighttpd_links):
     """Step 7."""
     files = []
     for package in PACKAGES:
@@ -441,6 +454,8 @@ def purge(report, before, enabled_modules):
     if enabled_modules:
         # -p: Apache's record that an admin disabled them goes too, as if they had never been enabled.
         run(["a2dismod", "-q", "-f", "-p"] + enabled_modules, 60, env=clean_env())
+    for name in lighttpd_links:
+        os.unlink(os.path.join("/etc/lighttpd/conf-enabled", name))
     still = installed_packages()
     if still:
         problems.append(f"dpkg still knows {still}")
@@ -449,21 +464,23 @@ def purge(report, before, enabled_modules):
                  if os.path.lexists(path) and path not in before["dirs"]]
     problems += [f"left behind: {path}" for path in leftovers()]
     after = snapshot()
-    problems += [f"{name} changed" for name in ("passwd", "group", "apache modules") if after[name] != before[name]]
+    problems += [f"{name} changed" for name in ("passwd", "group", "apache modules", "lighttpd modules")
+                 if after[name] != before[name]]
     report.check("dpkg --purge leaves nothing behind (package files, /etc/sdksign with the credentials, the "
-                 "a2enconf link and Apache's record of it), users, groups and Apache's modules as they were",
-                 problems)
+                 "a2enconf link and Apache's record of it, the lighty-enable-mod link), users, groups and the "
+                 "web servers' modules as they were", problems)
 
 
 def snapshot():
     """What must be the same after the purge as before the install: users, groups, Apache's modules (with
-    the state a2enmod and a2dismod keep)."""
+    the state a2enmod and a2dismod keep), lighttpd's enabled files."""
     state = {}
     for name in ("passwd", "group"):
         with open(f"/etc/{name}", encoding="utf-8") as f:
             state[name] = sorted(f.read().splitlines())
     state["apache modules"] = (sorted(run(["a2query", "-m"], 30)[1].splitlines()),
                                sorted(glob.glob("/var/lib/apache2/module/*/*")))
+    state["lighttpd modules"] = sorted(glob.glob("/etc/lighttpd/conf-enabled/*"))
     return state
 
 
@@ -519,6 +536,7 @@ def main():
     before = snapshot()
     before["dirs"] = folders_of(debs)
     enabled_modules = []
+    lighttpd_links = []
     created_policy = False
     try:
         timer = Timer()
@@ -533,6 +551,7 @@ def main():
         plugin_dir = check_installed(report, version)
         configure_credentials(report, secret)
         enabled_modules = sign_through_apache(report, secret)
+        lighttpd_links = enable_in_lighttpd(report)
         check_provider_sdk(report, work_dir, plugin_dir)
     finally:
         # The postrm disables what the admin enabled and reloads Apache: not the machine's own one here.
@@ -542,7 +561,7 @@ def main():
             os.chmod(POLICY_RC_D, 0o755)
             created_policy = True
         try:
-            purge(report, before, enabled_modules)
+            purge(report, before, enabled_modules, lighttpd_links)
         finally:
             if created_policy:
                 os.unlink(POLICY_RC_D)
