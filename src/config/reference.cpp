@@ -278,7 +278,7 @@ std::string help_text(const std::string& provider, const std::vector<sdksign_opt
         out << (i == 0 ? "Usage: " : "       ") << usage_lines[i][0]
             << std::string(column - usage_lines[i][0].size(), ' ') << usage_lines[i][1] << "\n";
     }
-    out << "\n" << option_description() << "\n";
+    out << "\n" << option_description(HelpLines::with) << "\n";
     if (!provider_docs.empty()) {
         out << "Options of provider '" << provider << "' (--" << provider << ".NAME=VALUE, "
             << variable_for_option(provider) << "__NAME, or [" << provider

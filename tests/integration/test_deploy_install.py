@@ -147,8 +147,8 @@ def main():
                     os.path.join(mandir, "man8", "sdksign.8"), os.path.join(mandir, "man5", "sdksign.conf.5")]
         # The pages README.md links to, beside it.
         expected += [os.path.join(datadir, "doc", "sdksign", "docs", name + ".md")
-                     for name in ("configuration", "credentials", "deploying", "performance", "providers",
-                                  "shared-hosting", "testing")]
+                     for name in ("configuration", "credentials", "deploying", "install-debian", "performance",
+                                  "providers", "shared-hosting", "testing")]
         expected += [os.path.join(conf_dir, name) for name in CONFIGS]
         expected += [os.path.join(examples, name) for name in EXAMPLES]
         # The web servers' own error answers in sdksign's JSON shape (errors/; .html for lighttpd).
