@@ -245,9 +245,12 @@ std::vector<OptionSpec> make_table() {
         [] {
             auto spec = choice<ReferenceFormat>(
                 "help-reference", "FORMAT",
-                "print the configuration reference and exit: markdown (docs/configuration.md) or "
-                "man (the sdksign(8) page)",
-                {{"markdown", ReferenceFormat::markdown}, {"man", ReferenceFormat::man}},
+                "print the configuration reference and exit: markdown (docs/configuration.md), man (the "
+                "sdksign(8) page) or conf-man (the sdksign.conf(5) page, with a section for each provider "
+                "file given as an argument)",
+                {{"markdown", ReferenceFormat::markdown},
+                 {"man", ReferenceFormat::man},
+                 {"conf-man", ReferenceFormat::conf_man}},
                 [](auto& o) -> auto& { return o.reference; });
             spec.apply = [apply = spec.apply](Options& o, const SetOption& set) {
                 apply(o, set);

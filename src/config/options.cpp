@@ -25,6 +25,14 @@ Options parse_options(const std::vector<std::string>& arguments,
         }
     }
 
+    // Only a subcommand, and the sdksign.conf(5) page (the providers it documents), take arguments: known
+    // once every option is applied, since --help-reference is an option.
+    const bool takes_arguments =
+        gathered.command != Command::serve || options.reference == ReferenceFormat::conf_man;
+    if (!takes_arguments && !options.arguments.empty()) {
+        throw ConfigError("unexpected argument '" + options.arguments.front() + "'; see sdksign --help");
+    }
+
     // What no single option can check: how options fit together.
     const app::Settings& settings = options.app;
     const std::array<std::pair<std::string_view, const std::string*>, 3> paths{{
