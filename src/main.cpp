@@ -95,6 +95,25 @@ int print_help(const config::Options& options) {
     return 0;
 }
 
+/// The reference in the format asked for; the sdksign.conf(5) page documents the section of each provider
+/// file named as an argument (the build names the bundled ones), which stays loaded while it is written.
+int print_reference(const config::Options& options) {
+    std::vector<std::shared_ptr<const credentials::ProviderLibrary>> libraries;
+    std::vector<config::ProviderReference> providers;
+    for (const auto& path : options.arguments) {
+        try {
+            const auto& library = libraries.emplace_back(credentials::ProviderLibrary::open(path));
+            providers.push_back(
+                {std::string(library->name()), library->description().value_or(""), library->option_docs()});
+        } catch (const Error& e) {
+            log::error("main", e.what());
+            return exit_config_error;
+        }
+    }
+    std::cout << config::reference_text(options.reference, providers);
+    return 0;
+}
+
 /// The first fetch of each credential. Either may be missing (a Meeting SDK app, a Video SDK app, or
 /// both), not both: then the meeting credential's absence is the failure, as it was before videos. Each
 /// credential is tried even after the other failed, so that a CGI process answers 503 on the endpoint of a
@@ -250,8 +269,7 @@ int run(int argc, char** argv) {
         std::cout << "sdksign " << build_config::version << "\n";
         return 0;
     case config::Command::reference:
-        std::cout << config::reference_text(options.reference);
-        return 0;
+        return print_reference(options);
     default:
         break;
     }

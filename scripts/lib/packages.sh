@@ -26,14 +26,18 @@ SDKSIGN_SERVE_PACKAGES=(
 # scripts/test: everything scripts/serve needs (its own test runs it), and the test tools: openssl (the
 # vault provider's TLS tests), clang with its sanitizer and libFuzzer runtime, valgrind, wrk, the web
 # servers of the deploy tests, Debian's chromium driven through chromedriver by python3-selenium (the
-# browser test), and debootstrap and git for the fresh suite.
+# browser test), debootstrap and git for the fresh suite, what the package suite builds and checks the
+# Debian packages with (debhelper, dpkg-dev, lintian), and groff-base to render the man pages (the docs
+# suite).
 # shellcheck disable=SC2034
 SDKSIGN_TEST_PACKAGES=(
     "${SDKSIGN_SERVE_PACKAGES[@]}"
     openssl
+    groff-base
     clang libclang-rt-14-dev
     valgrind wrk
     apache2 libapache2-mod-fcgid nginx spawn-fcgi
     chromium chromium-driver python3-selenium
     debootstrap git
+    debhelper dpkg-dev lintian
 )

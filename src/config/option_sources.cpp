@@ -246,10 +246,6 @@ GatheredOptions gather_options(const std::vector<std::string>& arguments,
     } catch (const po::error& e) {
         throw ConfigError(std::string("command line: ") + e.what());
     }
-    if (options.command == Command::serve && !options.arguments.empty()) {
-        throw ConfigError("unexpected argument '" + options.arguments.front() + "'; see sdksign --help");
-    }
-
     {
         po::parsed_options parsed(&known);
         std::map<std::string, std::string> variable_of;

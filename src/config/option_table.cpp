@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <sstream>
@@ -55,12 +56,9 @@ template<typename Unit, typename Field> std::int64_t load_number(const Field& fi
 }
 
 std::string number_text(std::int64_t value, int base) {
-    std::ostringstream out;
-    if (base == 8) {
-        out << '0' << std::oct;
-    }
-    out << value;
-    return out.str();
+    std::array<char, 24> digits{};
+    const auto written = std::to_chars(digits.data(), digits.data() + digits.size(), value, base).ptr;
+    return (base == 8 ? "0" : "") + std::string(digits.data(), written);
 }
 
 /// Parsed as a 64-bit number whatever the field's type, so "-1" for an unsigned field is out of range
@@ -247,9 +245,12 @@ std::vector<OptionSpec> make_table() {
         [] {
             auto spec = choice<ReferenceFormat>(
                 "help-reference", "FORMAT",
-                "print the configuration reference and exit: markdown (docs/configuration.md) or "
-                "man (the sdksign(8) page)",
-                {{"markdown", ReferenceFormat::markdown}, {"man", ReferenceFormat::man}},
+                "print the configuration reference and exit: markdown (docs/configuration.md), man (the "
+                "sdksign(8) page) or conf-man (the sdksign.conf(5) page, with a section for each provider "
+                "file given as an argument)",
+                {{"markdown", ReferenceFormat::markdown},
+                 {"man", ReferenceFormat::man},
+                 {"conf-man", ReferenceFormat::conf_man}},
                 [](auto& o) -> auto& { return o.reference; });
             spec.apply = [apply = spec.apply](Options& o, const SetOption& set) {
                 apply(o, set);
@@ -433,7 +434,7 @@ std::string variable_for_option(std::string_view name) {
     return variable;
 }
 
-po::options_description option_description() {
+po::options_description option_description(HelpLines help_lines) {
     po::options_description description(
         "Options (command line --name, environment SDKSIGN_NAME, config file name=)");
     for (const auto& spec : option_table()) {
@@ -442,7 +443,7 @@ po::options_description option_description() {
             name += std::string(",") + spec.short_name;
         }
         const std::string value_name(spec.value_name);
-        const std::string help = help_line(spec);
+        const std::string help = help_lines == HelpLines::with ? help_line(spec) : std::string();
         if (spec.kind == OptionKind::flag) {
             description.add_options()(name.c_str(), help.c_str());
         } else if (spec.kind == OptionKind::list) {

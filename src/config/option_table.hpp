@@ -68,7 +68,11 @@ std::string default_of(const OptionSpec& spec);
 /// The environment variable that sets a host option: threads is SDKSIGN_THREADS.
 std::string variable_for_option(std::string_view name);
 
-/// Boost's description of every host option, made from the table; `with_help` adds the help lines.
-boost::program_options::options_description option_description();
+/// Whether a Boost description carries the help lines (for --help) or only what parsing needs.
+enum class HelpLines { with, without };
+
+/// Boost's description of every host option, made from the table. The help lines cost most of its making
+/// (each default is formatted), and a CGI process parses options once per request: parsing goes without.
+boost::program_options::options_description option_description(HelpLines help_lines);
 
 } // namespace sdksign::config

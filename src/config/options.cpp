@@ -12,7 +12,7 @@ namespace sdksign::config {
 
 Options parse_options(const std::vector<std::string>& arguments,
                       const std::vector<std::string>& environment) {
-    const auto gathered = gather_options(arguments, environment, option_description());
+    const auto gathered = gather_options(arguments, environment, option_description(HelpLines::without));
     Options options;
     options.command = gathered.command;
     options.arguments = gathered.arguments;
@@ -23,6 +23,14 @@ Options parse_options(const std::vector<std::string>& arguments,
         if (const auto set = gathered.host.find(spec.name); set != gathered.host.end()) {
             spec.apply(options, set->second);
         }
+    }
+
+    // Only a subcommand, and the sdksign.conf(5) page (the providers it documents), take arguments: known
+    // once every option is applied, since --help-reference is an option.
+    const bool takes_arguments =
+        gathered.command != Command::serve || options.reference == ReferenceFormat::conf_man;
+    if (!takes_arguments && !options.arguments.empty()) {
+        throw ConfigError("unexpected argument '" + options.arguments.front() + "'; see sdksign --help");
     }
 
     // What no single option can check: how options fit together.

@@ -33,8 +33,16 @@ inline constexpr const char* default_config_file = "/etc/sdksign/sdksign.conf";
 
 enum class Command { serve, sign, check, verify, help, version, reference };
 
-/// What `--help-reference` prints: the configuration reference in Markdown, or the sdksign(8) man page.
-enum class ReferenceFormat { none, markdown, man };
+/// What `--help-reference` prints: the configuration reference in Markdown, the sdksign(8) man page, or the
+/// sdksign.conf(5) man page.
+enum class ReferenceFormat { none, markdown, man, conf_man };
+
+/// A provider as the sdksign.conf(5) page documents its section: what its table says of itself.
+struct ProviderReference {
+    std::string name;
+    std::string description;
+    std::vector<sdksign_option_doc> options;
+};
 
 /// Every `<section>.<name>` option: its value and where it was set.
 using SectionOptions = std::map<std::string, std::pair<std::string, std::string>>;
@@ -88,8 +96,9 @@ struct ProviderHelp {
 /// The --help text: every host option and, when it could be loaded, the provider with its options.
 std::string help_text(const std::optional<ProviderHelp>& provider);
 
-/// The configuration reference (Markdown, docs/configuration.md) or the sdksign(8) man page, both made from
-/// the option table.
-std::string reference_text(ReferenceFormat format);
+/// The configuration reference (Markdown, docs/configuration.md), the sdksign(8) man page or the
+/// sdksign.conf(5) man page, all made from the option table; the last also documents the section of each of
+/// `providers` (the others ignore them).
+std::string reference_text(ReferenceFormat format, const std::vector<ProviderReference>& providers = {});
 
 } // namespace sdksign::config

@@ -5,6 +5,7 @@ from several threads, the Vault-compatible test server (vault_server.py), token 
 Python 3 standard library only. Every wait is bounded; every process started here is stopped by the `close`
 of the object that started it (the callers use try/finally).
 """
+import collections
 import http.client
 import json
 import os
@@ -23,6 +24,20 @@ from harness import network, processes, reports
 from harness.processes import read_text, short_temp_dir
 
 SIGN_BODY = b'{"meetingNumber":"123456789","role":0}'
+VIDEO_SIGN_BODY = b'{"sessionName":"rotation","role":0}'
+
+
+class SignRequest(collections.namedtuple("SignRequest", "kind path body")):
+    """One signing request of a Load: `kind` names the credential that signs it ("meeting" or "video")."""
+
+
+MEETING_REQUEST = SignRequest("meeting", "/", SIGN_BODY)
+VIDEO_REQUEST = SignRequest("video", "/videosdk", VIDEO_SIGN_BODY)
+
+
+class Result(collections.namedtuple("Result", "start end status body kind")):
+    """One request of a Load: monotonic start and end, the status (0 for a transport error), the body, and the
+    kind of its SignRequest."""
 # How long a stop waits for the sdksign processes lighttpd spawned to exit after lighttpd itself (they finish
 # their requests in flight, and a sanitized build checks for leaks at exit, which must not be cut short).
 CHILDREN_EXIT_TIMEOUT_S = 15.0
@@ -161,28 +176,33 @@ def _group_alive(pgid):
 
 class Load:
     """`threads` clients signing in a loop, each request on a fresh connection, until stop() or `limit_s`.
-    Every result is (start, end, status, body) with monotonic times; a transport error has status 0."""
+    Each thread sends `requests` (SignRequests) in turn, starting with a different one, so that several kinds
+    are in flight at once. Every result is a Result."""
 
-    def __init__(self, port, threads=4, limit_s=60.0):
+    def __init__(self, port, threads=4, limit_s=60.0, requests=(MEETING_REQUEST,)):
         self.port = port
         self.results = []
+        self._requests = list(requests)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._deadline = time.monotonic() + limit_s
-        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(threads)]
+        self._threads = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(threads)]
         for thread in self._threads:
             thread.start()
 
-    def _run(self):
+    def _run(self, first):
         mine = []
+        turn = first
         while not self._stop.is_set() and time.monotonic() < self._deadline:
+            request = self._requests[turn % len(self._requests)]
+            turn += 1
             start = time.monotonic()
             try:
-                status, body = http_request(self.port, "POST", "/", SIGN_BODY,
+                status, body = http_request(self.port, "POST", request.path, request.body,
                                             {"Content-Type": "application/json"}, timeout=10.0)
             except (OSError, http.client.HTTPException) as e:
                 status, body = 0, repr(e).encode()
-            mine.append((start, time.monotonic(), status, body))
+            mine.append(Result(start, time.monotonic(), status, body, request.kind))
         with self._lock:
             self.results.extend(mine)
 

@@ -11,7 +11,8 @@ Targets:
   cgi       runs the sdksign binary once per request as a CGI program (request in the environment, body on
             stdin) and parses its CGI output; every `Status:` line must carry a reason phrase.
 
-Both targets answer the same table, so they must agree. The credentials are a test key and a random test secret
+Both targets answer the same table, so they must agree; after it, both send the Video SDK table
+(video_requests.json, harness/video.py) with a Video SDK app configured beside the Meeting SDK one. The credentials are a test key and a random test secret
 (with a non-ASCII character, so that "the HMAC key is the secret's UTF-8 bytes" is checked too); no response,
 sdksign stderr or lighttpd log may contain the secret, and nothing this script prints does. Neither may hold a
 sanitizer report (sanitizers.py: in a build with -Db_sanitize=address,undefined, sdksign's memory errors,
@@ -407,6 +408,20 @@ def run_cgi(args, table, report, secret):
         return result, problems
 
     run_cases(table, report, secret, one)
+
+    # The Video SDK table as a web server would run sdksign for it: the same environment (with the video
+    # credential that credentials_environment adds), the JSON body on stdin.
+    def send_video(method, path, body, headers):
+        case = {"name": f"video {method} {path}", "method": method, "path": path, "headers": headers,
+                "body_hex": (body or b"").hex()}
+        try:
+            (status, answer_headers, data, _raw), problems = one(case)
+        except subprocess.TimeoutExpired as e:
+            return 0, [], b"", [f"sdksign did not answer within {e.timeout} s"]
+        return status, answer_headers, data, problems
+
+    for name, problems, detail in video.run_cases_through(send_video, "", video.VIDEO_KEY, args.video_secret):
+        report.check(f"[cgi] {name}", problems, detail)
     report.check("[cgi] every Status: header has a reason phrase", reason_problems)
     report.check("[cgi] no stderr output contains the secret",
                  ["THE SECRET APPEARS IN SDKSIGN'S STDERR"]
@@ -446,7 +461,8 @@ def main():
     secret = make_test_secret()
     args.video_secret = video.make_video_secret()
     report = Report(secret, args.video_secret)
-    print(f"target {args.target}: {len(table['cases'])} cases from the request table", flush=True)
+    print(f"target {args.target}: {len(table['cases'])} cases from the request table, then "
+          f"{len(video.load_cases())} from the Video SDK table", flush=True)
     if args.target == "lighttpd":
         run_lighttpd(args, table, report, secret)
     else:

@@ -139,16 +139,24 @@ def main():
         plugin_dir = os.path.join(libdir, "sdksign")
         conf_dir = os.path.join(sysconf, "sdksign")
         examples = os.path.join(datadir, "doc", "sdksign", "examples")
+        mandir = under(prefix, options["mandir"])
         expected = [binary, os.path.join(plugin_dir, "env.so"),
                     os.path.join(prefix, "lib/systemd/system/sdksign.service"),
-                    os.path.join(datadir, "doc", "sdksign", "README.md")]
+                    os.path.join(datadir, "doc", "sdksign", "README.md"),
+                    os.path.join(datadir, "doc", "sdksign", "SECURITY.md"),
+                    os.path.join(mandir, "man8", "sdksign.8"), os.path.join(mandir, "man5", "sdksign.conf.5")]
+        # The pages README.md links to, beside it.
+        expected += [os.path.join(datadir, "doc", "sdksign", "docs", name + ".md")
+                     for name in ("configuration", "credentials", "deploying", "install-debian", "performance",
+                                  "providers", "shared-hosting", "testing")]
         expected += [os.path.join(conf_dir, name) for name in CONFIGS]
         expected += [os.path.join(examples, name) for name in EXAMPLES]
         # The web servers' own error answers in sdksign's JSON shape (errors/; .html for lighttpd).
         expected += [os.path.join(datadir, "sdksign", "errors", status + ext)
                      for status in ("413", "500", "502", "503", "504") for ext in (".json", ".html")]
         missing = [p for p in expected if not os.path.isfile(staged(p))]
-        report.check("installs the binary, the plugin, the configurations, the unit and the examples",
+        report.check("installs the binary, the plugin, the configurations, the unit, the examples, the man "
+                     "pages and the docs",
                      [f"missing {missing}"] if missing else [], f"{len(expected)} files under {prefix}")
         report.check("the installed binary is executable",
                      [] if os.access(staged(binary), os.X_OK) else ["not executable"])

@@ -333,6 +333,21 @@ BOOST_AUTO_TEST_CASE(command_line_mistakes) {
     BOOST_TEST(contains(config_error({"serve", "extra"}, {}), "'extra'"));
 }
 
+BOOST_AUTO_TEST_CASE(only_the_conf_page_takes_provider_files_as_arguments) {
+    // sdksign.conf(5) documents the providers named after it; the other references take no argument.
+    const auto conf = parse_options({"--help-reference", "conf-man", "env.so", "/x/vault.so"}, {});
+    BOOST_TEST((conf.command == Command::reference));
+    BOOST_TEST((conf.reference == config::ReferenceFormat::conf_man));
+    BOOST_TEST(conf.arguments == (Strings{"env.so", "/x/vault.so"}));
+    BOOST_TEST(parse_options({"--help-reference=conf-man"}, {}).arguments.empty());
+    for (const char* format : {"man", "markdown"}) {
+        BOOST_TEST_CONTEXT(format) {
+            BOOST_TEST(config_error({"--help-reference", format, "env.so"}, {}) ==
+                       "unexpected argument 'env.so'; see sdksign --help");
+        }
+    }
+}
+
 BOOST_AUTO_TEST_CASE(missing_config_file) {
     const TempDir dir;
     const auto missing = (dir.path() / "missing.conf").string();

@@ -70,6 +70,51 @@ BOOST_AUTO_TEST_CASE(every_option_is_in_the_help_and_both_references) {
     BOOST_TEST(man.starts_with(".TH SDKSIGN 8"));
 }
 
+BOOST_AUTO_TEST_CASE(the_man_page_has_the_sections_an_admin_looks_for) {
+    const std::string man = config::reference_text(config::ReferenceFormat::man);
+    for (const char* section :
+         {".SH SYNOPSIS", ".SH RUN MODES", ".SH COMMANDS", ".SH OPTIONS", ".SH EXIT STATUS", ".SH SIGNALS",
+          ".SH ENVIRONMENT", ".SH FILES", ".SH SEE ALSO"}) {
+        BOOST_TEST(contains(man, std::string("\n") + section + "\n"), section);
+    }
+    for (const char* command : {"sdksign sign", "sdksign check", "sdksign verify"}) {
+        BOOST_TEST(contains(man, ".B " + roff(command)), command);
+    }
+    for (const char* status : {"0", "1", "2", "3"}) {
+        BOOST_TEST(contains(man, std::string(".TP\n.B ") + status + "\n"), status);
+    }
+    for (const char* signal : {"SIGTERM", "SIGHUP", "GATEWAY_INTERFACE", "FCGI_WEB_SERVER_ADDRS"}) {
+        BOOST_TEST(contains(man, signal), signal);
+    }
+    BOOST_TEST(contains(man, "\\fBsdksign.conf\\fR(5)"));
+}
+
+BOOST_AUTO_TEST_CASE(the_conf_page_has_every_file_option_and_each_providers_section) {
+    const std::vector<sdksign_option_doc> docs{{"token-file", "a file holding the token", nullptr},
+                                               {"kv-version", "1 or 2", "2"}};
+    const std::string page =
+        config::reference_text(config::ReferenceFormat::conf_man,
+                               {{.name = "mine", .description = "reads a thing", .options = docs}});
+    BOOST_TEST(page.starts_with(".TH SDKSIGN.CONF 5"));
+    for (const auto& spec : config::option_table()) {
+        const std::string line = ".B " + roff(spec.name) + " = ";
+        BOOST_TEST_CONTEXT(spec.name) {
+            // The commands and the file's own name mean nothing inside the file.
+            const bool command = spec.kind == config::OptionKind::flag || spec.name == "config" ||
+                spec.name == "help-reference";
+            BOOST_TEST(contains(page, line) == !command);
+            if (const auto fallback = config::default_of(spec); !command && !fallback.empty()) {
+                BOOST_TEST(contains(page, "Default: " + roff(fallback) + "."));
+            }
+        }
+    }
+    BOOST_TEST(contains(page, ".SS [mine]\nreads a thing\n"));
+    BOOST_TEST(contains(page, ".B token" + roff("-") + "file = VALUE\na file holding the token\n"));
+    BOOST_TEST(contains(page, ".B kv" + roff("-") + "version = VALUE\n1 or 2\n.br\nDefault: 2.\n"));
+    // Without providers the page still says where their sections go.
+    BOOST_TEST(contains(config::reference_text(config::ReferenceFormat::conf_man), ".SH PROVIDER SECTIONS"));
+}
+
 BOOST_AUTO_TEST_CASE(the_committed_reference_is_the_generated_one) {
     // docs/configuration.md is never edited by hand: `sdksign --help-reference markdown >
     // docs/configuration.md`.

@@ -1,6 +1,7 @@
-"""The Video SDK endpoint through a deployment: video_requests.json sent below its mount point, each answer
+"""The Video SDK endpoint through a deployment: video_requests.json sent below its mount point, over HTTP
+(run_cases) or through any other way in (run_cases_through, e.g. sdksign run as a CGI program), each answer
 checked (status, CORS, the error properties in order, a token signed with the video secret whose claims come
-in the video sample's order with their JSON types)."""
+in the video sample's order with their JSON types, never the secret itself)."""
 
 import json
 import os
@@ -41,6 +42,8 @@ def token_problems(token, case, key, secret):
 
 def case_problems(case, status, headers, body, key, secret):
     problems = []
+    if secret.encode("utf-8") in body:
+        problems.append("THE VIDEO SECRET APPEARS IN THE RESPONSE")
     if status != case["status"]:
         problems.append(f"status {status}, expected {case['status']}: {body[:300]!r}")
     if network.find_headers(headers, "Access-Control-Allow-Origin") != ["*"]:
@@ -65,14 +68,25 @@ def case_problems(case, status, headers, body, key, secret):
 
 def run_cases(port, mount, key, secret):
     """Yields (case name, problems, detail) for every case, sent to 127.0.0.1:port below `mount`."""
+
+    def send(method, path, body, headers):
+        status, _reason, answer_headers, answer = network.http_request(port, method, path, body, headers)
+        return status, answer_headers, answer, []
+
+    yield from run_cases_through(send, mount, key, secret)
+
+
+def run_cases_through(send, mount, key, secret):
+    """Yields (case name, problems, detail) for every case, each handed to
+    send(method, path, body bytes or None, request headers) -> (status, [(name, value)], body bytes,
+    problems of the transport itself)."""
     for case in load_cases():
         path = mount + case["path"]
         body = json.dumps(case["json"]).encode("utf-8") if "json" in case else None
         headers = {"Content-Type": "application/json"} if body is not None else {}
         try:
-            status, _reason, answer_headers, answer = network.http_request(port, case["method"], path, body,
-                                                                           headers)
-            problems = case_problems(case, status, answer_headers, answer, key, secret)
+            status, answer_headers, answer, problems = send(case["method"], path, body, headers)
+            problems = problems + case_problems(case, status, answer_headers, answer, key, secret)
         except OSError as e:
             problems, status = [f"request failed: {type(e).__name__}: {e}"], "-"
         yield case["name"], problems, f"{case['method']} {path} -> {status}"
