@@ -257,16 +257,18 @@ static void destroy(void* state) {
     free(provider);
 }
 
+/* Designated members: a member that a later header appends is then NULL, without a warning. */
 static const struct sdksign_provider table = {
-    SDKSIGN_PROVIDER_ABI,
-    sizeof(struct sdksign_provider),
-    "fd",
-    "reads each SDK secret once from an inherited file descriptor (a pipe from a secret manager)",
-    option_docs,
-    create,
-    fetch,
-    destroy,
-    set_host,
+    .abi_version = SDKSIGN_PROVIDER_ABI,
+    .struct_size = sizeof(struct sdksign_provider),
+    .name = "fd",
+    .description =
+        "reads each SDK secret once from an inherited file descriptor (a pipe from a secret manager)",
+    .options = option_docs,
+    .create = create,
+    .fetch = fetch,
+    .destroy = destroy,
+    .set_host = set_host,
 };
 
 SDKSIGN_PROVIDER_EXPORT(table)
