@@ -71,10 +71,9 @@ struct LoadedProvider {
 
 LoadedProvider load_provider(const config::Options& options) {
     LoadedProvider loaded;
-    loaded.library = credentials::ProviderLibrary::open(
-        credentials::provider_file(options.provider_path, options.provider, options.plugin_dir));
-    const std::string section =
-        options.provider_path.empty() ? options.provider : std::string(loaded.library->name());
+    loaded.library = credentials::open_provider(options.provider_path, options.provider, options.plugin_dir);
+    // The table's name: the name the provider was found by, or the one a provider-path file gives itself.
+    const std::string section(loaded.library->name());
     const auto provider_options =
         credentials::provider_options(options.section_options, section, loaded.library->option_docs());
     loaded.provider = std::make_unique<credentials::Provider>(loaded.library, provider_options);
@@ -82,16 +81,17 @@ LoadedProvider load_provider(const config::Options& options) {
 }
 
 int print_help(const config::Options& options) {
-    std::vector<sdksign_option_doc> docs;
+    // Kept open while the help is written: the option docs point into it.
     std::shared_ptr<const credentials::ProviderLibrary> library;
+    std::optional<config::ProviderHelp> provider;
     try {
-        library = credentials::ProviderLibrary::open(
-            credentials::provider_file(options.provider_path, options.provider, options.plugin_dir));
-        docs = library->option_docs();
+        library = credentials::open_provider(options.provider_path, options.provider, options.plugin_dir);
+        provider = config::ProviderHelp{std::string(library->name()), library->path().string(),
+                                        library->description().value_or(""), library->option_docs()};
     } catch (const Error& e) {
         std::cout << "(provider options not listed: " << e.what() << ")\n\n";
     }
-    std::cout << config::help_text(library ? std::string(library->name()) : options.provider, docs);
+    std::cout << config::help_text(provider);
     return 0;
 }
 
@@ -103,9 +103,8 @@ int print_reference(const config::Options& options) {
     for (const auto& path : options.arguments) {
         try {
             const auto& library = libraries.emplace_back(credentials::ProviderLibrary::open(path));
-            const char* description = library->table().description;
-            providers.push_back({std::string(library->name()), description != nullptr ? description : "",
-                                 library->option_docs()});
+            providers.push_back(
+                {std::string(library->name()), library->description().value_or(""), library->option_docs()});
         } catch (const Error& e) {
             log::error("main", e.what());
             return exit_config_error;

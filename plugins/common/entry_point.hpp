@@ -1,7 +1,9 @@
 #pragma once
 // What every provider bundled with sdksign needs at its C entry points: a bounded error message, a guard
-// that lets no exception unwind across the ABI, and the provider table with its one exported symbol.
+// that lets no exception unwind across the ABI, and the provider table, which takes the host's table for
+// log lines (host_log.hpp). The one exported symbol is <sdksign/provider.h>'s SDKSIGN_PROVIDER_EXPORT.
 // Private to plugins/: a third-party provider still needs nothing but <sdksign/provider.h>.
+#include "host_log.hpp"
 #include "status_error.hpp"
 
 #include <sdksign/provider.h>
@@ -52,16 +54,15 @@ template<typename State>
 constexpr sdksign_provider
 provider_table(const char* name, const char* description, const sdksign_option_doc* options,
                decltype(sdksign_provider::create) create, decltype(sdksign_provider::fetch) fetch) noexcept {
-    return {SDKSIGN_PROVIDER_ABI, sizeof(sdksign_provider), name, description, options, create, fetch,
-            destroy<State>};
+    return {SDKSIGN_PROVIDER_ABI,
+            sizeof(sdksign_provider),
+            name,
+            description,
+            options,
+            create,
+            fetch,
+            destroy<State>,
+            set_host};
 }
 
 } // namespace sdksign::plugin
-
-/// Exports the provider's entry point, the one symbol its shared object exports (plugins/common/exports.map),
-/// returning `table`.
-// NOLINTNEXTLINE(cppcoreguidelines-macro-usage): a template cannot define an extern "C" function
-#define SDKSIGN_EXPORT_PROVIDER(table)                                                                       \
-    extern "C" SDKSIGN_EXPORT const sdksign_provider* sdksign_provider_v1() {                                \
-        return &(table);                                                                                     \
-    }

@@ -1,5 +1,6 @@
 #include "secret_file.hpp"
 
+#include "host_log.hpp"
 #include "status_error.hpp"
 #include "unique_fd.hpp"
 
@@ -99,15 +100,6 @@ FileContents read_secret_file(const SecretFile& file) {
     return contents;
 }
 
-void log_warning(std::string_view component, std::string_view message) noexcept {
-    try {
-        const std::string line = "sdksign[" + std::to_string(::getpid()) + "] warn " +
-            std::string(component) + ": " + std::string(message) + "\n";
-        [[maybe_unused]] const auto written = ::write(STDERR_FILENO, line.data(), line.size());
-    } catch (...) { // NOLINT(bugprone-empty-catch): a warning that cannot be built is dropped
-    }
-}
-
 void ReadableFileWarnings::note(const std::string& path, const FileContents& contents,
                                 std::string_view advice) {
     if (!contents.readable_by_others) {
@@ -121,8 +113,7 @@ void ReadableFileWarnings::note(const std::string& path, const FileContents& con
         }
         found->second = version;
     }
-    log_warning(component_,
-                path + " can be read by group or others; run chmod 600 on it" + std::string(advice));
+    log_warning(path + " can be read by group or others; run chmod 600 on it" + std::string(advice));
 }
 
 } // namespace sdksign::plugin

@@ -46,22 +46,15 @@ struct FileContents {
 /// unavailable (anything else, a read that raced with a writer included).
 FileContents read_secret_file(const SecretFile& file);
 
-/// Writes one line in the host's log format ("sdksign[PID] warn COMPONENT: MESSAGE") to stderr, which is
-/// the web server's error log: a provider has no logger of its own.
-void log_warning(std::string_view component, std::string_view message) noexcept;
-
 /// The warning about a file group or others can read, once per file rather than once per read: a file put
-/// in its place (another device or inode) is warned about again.
+/// in its place (another device or inode) is warned about again. Written through the host (host_log.hpp).
 class ReadableFileWarnings {
 public:
-    explicit ReadableFileWarnings(std::string component) : component_(std::move(component)) { }
-
     /// Warns when `contents` says so and this version of `path` was not warned about yet. `advice` follows
     /// "run chmod 600 on it".
     void note(const std::string& path, const FileContents& contents, std::string_view advice = {});
 
 private:
-    std::string component_;
     std::map<std::string, std::pair<dev_t, ino_t>> warned_;
 };
 

@@ -91,9 +91,9 @@ int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, vo
         const auto* provider = static_cast<const EnvProvider*>(state);
         const std::string which = credential;
         const VariableNames* names = nullptr;
-        if (which == "meeting") {
+        if (which == SDKSIGN_CREDENTIAL_MEETING) {
             names = &provider->meeting;
-        } else if (which == "video") {
+        } else if (which == SDKSIGN_CREDENTIAL_VIDEO) {
             names = &provider->video;
         } else {
             write_error(err, err_len, "no credential named '" + which + "'");
@@ -135,4 +135,4 @@ const sdksign_provider table = sdksign::plugin::provider_table<EnvProvider>(
 
 } // namespace
 
-SDKSIGN_EXPORT_PROVIDER(table)
+SDKSIGN_PROVIDER_EXPORT(table)

@@ -52,7 +52,7 @@ struct FileProvider {
     std::uint32_t refresh_seconds = 2;
     Names meeting{"ZOOM_MEETING_SDK_KEY", "ZOOM_MEETING_SDK_SECRET"};
     Names video{"ZOOM_VIDEO_SDK_KEY", "ZOOM_VIDEO_SDK_SECRET"};
-    ReadableFileWarnings warnings{"file"};
+    ReadableFileWarnings warnings;
 };
 
 bool is_entry_name(const std::string& name) {
@@ -173,9 +173,9 @@ int fetch(void* state, const char* credential, std::uint32_t /*deadline_ms*/, vo
     return guarded(err, err_len, [&] {
         auto& provider = *static_cast<FileProvider*>(state);
         const std::string which = credential;
-        const Names* names = which == "meeting" ? &provider.meeting
-            : which == "video"                  ? &provider.video
-                                                : nullptr;
+        const Names* names = which == SDKSIGN_CREDENTIAL_MEETING ? &provider.meeting
+            : which == SDKSIGN_CREDENTIAL_VIDEO                  ? &provider.video
+                                                                 : nullptr;
         if (names == nullptr) {
             write_error(err, err_len, "no credential named '" + which + "'");
             return SDKSIGN_E_NOT_FOUND;
@@ -225,4 +225,4 @@ const sdksign_provider table = sdksign::plugin::provider_table<FileProvider>(
 
 } // namespace
 
-SDKSIGN_EXPORT_PROVIDER(table)
+SDKSIGN_PROVIDER_EXPORT(table)

@@ -1,6 +1,7 @@
 #include "token_source.hpp"
 
 #include "errors.hpp"
+#include "host_log.hpp"
 #include "json/json_text.hpp"
 #include "json_answer.hpp"
 
@@ -188,9 +189,8 @@ void TokenSource::wait_for_file(Clock::time_point deadline) {
     const auto until = started + (deadline - started) / 2;
     if (!said_waiting_) {
         said_waiting_ = true;
-        plugin::log_warning("vault",
-                            "waiting for the token file " + settings_.token_file +
-                                " to appear (Vault Agent writes it after its first login)");
+        plugin::log_warning("waiting for the token file " + settings_.token_file +
+                            " to appear (Vault Agent writes it after its first login)");
     }
     constexpr std::chrono::milliseconds poll{50};
     while (true) {

@@ -64,7 +64,7 @@ private:
     VaultClient& client_;
     WipedBuffer token_;
     /// Group- or world-readable token, role id and secret id files are warned about once each.
-    plugin::ReadableFileWarnings warnings_{"vault"};
+    plugin::ReadableFileWarnings warnings_;
 
     struct FileStamp {
         ino_t inode = 0;

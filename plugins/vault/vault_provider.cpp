@@ -32,9 +32,9 @@ public:
                         sdksign_put_credential put) {
         const auto deadline = Clock::now() + std::chrono::milliseconds(deadline_ms);
         std::string path;
-        if (credential == "meeting") {
+        if (credential == SDKSIGN_CREDENTIAL_MEETING) {
             path = settings_.path;
-        } else if (credential == "video") {
+        } else if (credential == SDKSIGN_CREDENTIAL_VIDEO) {
             if (settings_.video_path.empty()) {
                 throw VaultError(SDKSIGN_E_NOT_FOUND,
                                  "no video credential: the option 'video-path' is not set");
@@ -88,4 +88,4 @@ const sdksign_provider table = sdksign::plugin::provider_table<VaultProvider>(
 
 } // namespace
 
-SDKSIGN_EXPORT_PROVIDER(table)
+SDKSIGN_PROVIDER_EXPORT(table)

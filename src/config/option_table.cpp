@@ -288,9 +288,14 @@ std::vector<OptionSpec> make_table() {
                 "seconds a connection kept open by the web server (nginx fastcgi_keep_conn) may wait for its "
                 "next request",
                 [](auto& o) -> auto& { return o.fastcgi.connections.idle_timeout; }),
-        text("provider", "NAME", "credential provider, loaded by name from the plugin folder as NAME.so", "",
+        text("provider", "NAME",
+             "credential provider, loaded by name from the plugin folder as NAME.so (which must give itself "
+             "that name); its options are in section [NAME]",
+             "",
              [](auto& o) -> auto& { return o.provider; }, any_text),
-        text("provider-path", "FILE", "load the credential provider from this file instead (third-party providers)",
+        text("provider-path", "FILE",
+             "load the credential provider from this file instead (third-party providers); its options are in "
+             "the section of the name it gives itself (see --help --provider-path FILE)",
              "the provider by name", [](auto& o) -> auto& { return o.provider_path; }, any_text),
         text("plugin-dir", "DIR", "look for providers only in this folder",
              "next to the executable, then ../lib/sdksign, then the install folder relative to it, then the "

@@ -82,8 +82,19 @@ struct Options {
 /// Throws ConfigError with one line that says what is wrong and where.
 Options parse_options(const std::vector<std::string>& arguments, const std::vector<std::string>& environment);
 
-/// The --help text: every host option and, when given, the provider's options.
-std::string help_text(const std::string& provider, const std::vector<sdksign_option_doc>& provider_docs);
+/// What --help says of the configured provider, from its table.
+struct ProviderHelp {
+    /// The table's name, which is also the section of its options.
+    std::string name;
+    /// The shared object it was loaded from.
+    std::string file;
+    /// The table's one-line description; empty when it has none.
+    std::string description;
+    std::vector<sdksign_option_doc> options;
+};
+
+/// The --help text: every host option and, when it could be loaded, the provider with its options.
+std::string help_text(const std::optional<ProviderHelp>& provider);
 
 /// The configuration reference (Markdown, docs/configuration.md), the sdksign(8) man page or the
 /// sdksign.conf(5) man page, all made from the option table; the last also documents the section of each of

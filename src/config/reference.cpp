@@ -31,9 +31,11 @@ constexpr std::string_view sources_text =
     "upper case, _ for -) or in the INI configuration file (name = value). The command line wins over the "
     "environment, which wins over the file. An unknown option, or an environment variable starting with "
     "SDKSIGN_ that names none, is an error. A process started as CGI reads no command line (it would be the "
-    "request's query string). Provider options live in a section named after the provider: [env] then "
+    "request's query string). Provider options live in a section named after the provider (the name in its "
+    "provider table, which a provider loaded by name also has as its file name, NAME.so): [env] then "
     "key-var = NAME in the file, --env.key-var=NAME on the command line (always with =), or "
-    "SDKSIGN_ENV__KEY_VAR=NAME; `sdksign --help --provider NAME` lists them.";
+    "SDKSIGN_ENV__KEY_VAR=NAME; `sdksign --help --provider NAME` (or --provider-path FILE) shows the "
+    "provider's description and lists them.";
 
 /// How the process finds out what started it, in the order it looks.
 constexpr std::string_view run_modes[][2] = {
@@ -267,7 +269,7 @@ std::string conf_man_page(const std::vector<ProviderReference>& providers) {
 
 } // namespace
 
-std::string help_text(const std::string& provider, const std::vector<sdksign_option_doc>& provider_docs) {
+std::string help_text(const std::optional<ProviderHelp>& provider) {
     std::ostringstream out;
     // The descriptions start in one column, two blanks after the longest usage.
     std::size_t column = 0;
@@ -279,17 +281,24 @@ std::string help_text(const std::string& provider, const std::vector<sdksign_opt
             << std::string(column - usage_lines[i][0].size(), ' ') << usage_lines[i][1] << "\n";
     }
     out << "\n" << option_description(HelpLines::with) << "\n";
-    if (!provider_docs.empty()) {
-        out << "Options of provider '" << provider << "' (--" << provider << ".NAME=VALUE, "
-            << variable_for_option(provider) << "__NAME, or [" << provider
-            << "] NAME= in the config file):\n";
-        for (const auto& doc : provider_docs) {
-            out << "  " << provider << "." << doc.name << "\n      " << (doc.help != nullptr ? doc.help : "");
-            if (doc.default_value != nullptr) {
-                out << " [default: " << doc.default_value << "]";
-            }
-            out << "\n";
+    if (!provider) {
+        return out.str();
+    }
+    const std::string& name = provider->name;
+    out << "Provider '" << name << "' (" << provider->file << ")"
+        << (provider->description.empty() ? std::string() : ": " + provider->description) << "\n";
+    if (provider->options.empty()) {
+        out << "It has no options.\n";
+        return out.str();
+    }
+    out << "Its options (--" << name << ".NAME=VALUE, " << variable_for_option(name) << "__NAME, or [" << name
+        << "] NAME= in the config file):\n";
+    for (const auto& doc : provider->options) {
+        out << "  " << name << "." << doc.name << "\n      " << (doc.help != nullptr ? doc.help : "");
+        if (doc.default_value != nullptr) {
+            out << " [default: " << doc.default_value << "]";
         }
+        out << "\n";
     }
     return out.str();
 }

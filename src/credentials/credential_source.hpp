@@ -2,14 +2,16 @@
 // Where handlers get credentials from: an interface, so the router can be tested with fixed credentials.
 #include "credentials/credential.hpp"
 
+#include <sdksign/provider.h>
+
 #include <chrono>
 #include <string_view>
 
 namespace sdksign::credentials {
 
-/// Names of the credentials a provider can serve.
-inline constexpr std::string_view meeting_credential = "meeting";
-inline constexpr std::string_view video_credential = "video";
+/// Names of the credentials a provider can serve, as the provider ABI spells them.
+inline constexpr std::string_view meeting_credential = SDKSIGN_CREDENTIAL_MEETING;
+inline constexpr std::string_view video_credential = SDKSIGN_CREDENTIAL_VIDEO;
 
 /// Whether a credential can be signed with, for the health endpoint; from best to worst (health compares
 /// them).

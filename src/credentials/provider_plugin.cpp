@@ -1,6 +1,7 @@
 #include "credentials/provider_plugin.hpp"
 
 #include "build_config.hpp"
+#include "credentials/provider_host.hpp"
 #include "errors.hpp"
 
 #include <dlfcn.h>
@@ -8,6 +9,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
+#include <cstring>
 #include <system_error>
 
 namespace sdksign::credentials {
@@ -78,6 +81,23 @@ extern "C" void put_credential(void* sink_pointer, const char* key, std::size_t 
     }
 }
 
+/// What <sdksign/provider.h> allows as a provider's name: a section name in the configuration file, on the
+/// command line and in an environment variable (where '_' already stands for '-').
+bool is_provider_name(const char* name) {
+    const std::size_t length = ::strnlen(name, SDKSIGN_PROVIDER_NAME_MAX + 1);
+    if (length == 0 || length > SDKSIGN_PROVIDER_NAME_MAX || name[0] == '-') {
+        return false;
+    }
+    return std::all_of(name, name + length,
+                       [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+}
+
+/// Whether the table is large enough to hold `set_host`: a provider built before it was appended is not.
+bool has_set_host(const sdksign_provider& table) {
+    return table.struct_size >= offsetof(sdksign_provider, set_host) + sizeof(table.set_host) &&
+        table.set_host != nullptr;
+}
+
 std::filesystem::path executable_directory() {
     std::error_code error;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
@@ -119,10 +139,10 @@ std::shared_ptr<const ProviderLibrary> ProviderLibrary::open(const std::filesyst
                           std::to_string(SDKSIGN_PROVIDER_ABI) +
                           "; rebuild the provider against this version's <sdksign/provider.h>");
     }
-    if (table->struct_size < sizeof(sdksign_provider)) {
+    if (table->struct_size < SDKSIGN_PROVIDER_MIN_SIZE) {
         throw PluginError("provider " + file + " has a provider table of " +
                           std::to_string(table->struct_size) + " bytes, smaller than the " +
-                          std::to_string(sizeof(sdksign_provider)) + " bytes of ABI " +
+                          std::to_string(SDKSIGN_PROVIDER_MIN_SIZE) + " bytes of ABI " +
                           std::to_string(SDKSIGN_PROVIDER_ABI) + "; it is damaged or too old");
     }
     if (table->name == nullptr || table->options == nullptr || table->create == nullptr ||
@@ -130,7 +150,24 @@ std::shared_ptr<const ProviderLibrary> ProviderLibrary::open(const std::filesyst
         throw PluginError("provider " + file +
                           " has an incomplete provider table (a required member is null)");
     }
+    if (!is_provider_name(table->name)) {
+        throw PluginError(
+            "provider " + file +
+            " has an invalid name in its provider table: a provider's name is its configuration "
+            "section, made of a-z, 0-9 and '-', at most " +
+            std::to_string(SDKSIGN_PROVIDER_NAME_MAX) + " bytes");
+    }
+    if (has_set_host(*table)) {
+        table->set_host(&host_table_for(table->name));
+    }
     return std::shared_ptr<const ProviderLibrary>(new ProviderLibrary(path, std::move(handle), table));
+}
+
+std::optional<std::string> ProviderLibrary::description() const {
+    if (table_->description == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(table_->description);
 }
 
 std::vector<sdksign_option_doc> ProviderLibrary::option_docs() const {
@@ -252,6 +289,20 @@ std::filesystem::path provider_file(const std::filesystem::path& explicit_path, 
         return explicit_path;
     }
     return find_provider(name, plugin_dir);
+}
+
+std::shared_ptr<const ProviderLibrary> open_provider(const std::filesystem::path& explicit_path,
+                                                     std::string_view name,
+                                                     const std::filesystem::path& plugin_dir) {
+    auto library = ProviderLibrary::open(provider_file(explicit_path, name, plugin_dir));
+    if (explicit_path.empty() && library->name() != name) {
+        throw PluginError("provider " + library->path().string() + " calls itself '" +
+                          std::string(library->name()) + "', not '" + std::string(name) +
+                          "': a provider loaded by name must be NAME.so for the name in its table; rename it "
+                          "to " +
+                          std::string(library->name()) + ".so, or load it with provider-path");
+    }
+    return library;
 }
 
 std::vector<ProviderOption> provider_options(const SectionOptions& configured, const std::string& provider,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,13 +20,17 @@ namespace sdksign::credentials {
 /// holds a reference), and never reloaded in-process.
 class ProviderLibrary {
 public:
-    /// dlopen(RTLD_NOW | RTLD_LOCAL) and check the entry symbol, ABI version and table size.
-    /// Throws PluginError with a message naming the file.
+    /// dlopen(RTLD_NOW | RTLD_LOCAL); check the entry symbol, ABI version, table size and name; hand the
+    /// provider its host table (provider_host.hpp) when it takes one. Throws PluginError with a message
+    /// naming the file.
     static std::shared_ptr<const ProviderLibrary> open(const std::filesystem::path& path);
 
     [[nodiscard]] const sdksign_provider& table() const noexcept { return *table_; }
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+    /// The name in its table: the section of its options and the component of its log lines.
     [[nodiscard]] std::string_view name() const noexcept { return table_->name; }
+    /// The table's one-line description, for --help; nullopt when it has none.
+    [[nodiscard]] std::optional<std::string> description() const;
 
     /// The options the provider documents, for --help and for validating configuration.
     [[nodiscard]] std::vector<sdksign_option_doc> option_docs() const;
@@ -88,6 +93,12 @@ std::filesystem::path find_provider(std::string_view name, const std::filesystem
 /// find_provider finds for `name`.
 std::filesystem::path provider_file(const std::filesystem::path& explicit_path, std::string_view name,
                                     const std::filesystem::path& plugin_dir);
+
+/// Opens the provider of provider_file(). One found by name must call itself by that name in its table: the
+/// operator's `provider = NAME` is then also the section of its options. Throws PluginError otherwise.
+std::shared_ptr<const ProviderLibrary> open_provider(const std::filesystem::path& explicit_path,
+                                                     std::string_view name,
+                                                     const std::filesystem::path& plugin_dir);
 
 /// Every configured `section.name` option: its value, and where it was set for messages.
 using SectionOptions = std::map<std::string, std::pair<std::string, std::string>>;

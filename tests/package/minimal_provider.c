@@ -36,7 +36,7 @@ static int fetch(void* state, const char* credential, uint32_t deadline_ms, void
                  sdksign_put_credential put, uint32_t* refresh_after_s, char* err, size_t err_len) {
     (void)state;
     (void)deadline_ms;
-    if (strcmp(credential, "meeting") != 0) {
+    if (strcmp(credential, SDKSIGN_CREDENTIAL_MEETING) != 0) {
         copy_message(err, err_len, "only a meeting credential here");
         return SDKSIGN_E_NOT_FOUND;
     }
@@ -49,15 +49,16 @@ static void destroy(void* state) {
     (void)state;
 }
 
-static const struct sdksign_provider table = {SDKSIGN_PROVIDER_ABI,
-                                              sizeof(struct sdksign_provider),
-                                              "minimal",
-                                              "a fixed test credential",
-                                              no_options,
-                                              create,
-                                              fetch,
-                                              destroy};
+/* Designated members: one that a later header appends (set_host, here unused) is NULL without a warning. */
+static const struct sdksign_provider table = {
+    .abi_version = SDKSIGN_PROVIDER_ABI,
+    .struct_size = sizeof(struct sdksign_provider),
+    .name = "minimal",
+    .description = "a fixed test credential",
+    .options = no_options,
+    .create = create,
+    .fetch = fetch,
+    .destroy = destroy,
+};
 
-SDKSIGN_EXPORT const struct sdksign_provider* sdksign_provider_v1(void) {
-    return &table;
-}
+SDKSIGN_PROVIDER_EXPORT(table)

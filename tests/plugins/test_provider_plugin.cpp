@@ -2,9 +2,11 @@
 // one copy of it broken in each way the loader must refuse.
 #define BOOST_TEST_MODULE sdksign provider plugin tests
 #include "build_config.hpp"
+#include "captured_stderr.hpp"
 #include "credentials/provider_plugin.hpp"
 #include "credentials/store.hpp"
 #include "errors.hpp"
+#include "log/log.hpp"
 #include "plugin_paths.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -56,7 +58,8 @@ BOOST_AUTO_TEST_SUITE(provider_plugin_cpp)
 BOOST_AUTO_TEST_CASE(loads_a_working_provider_and_fetches_its_credential) {
     const auto library = ProviderLibrary::open(mock_plugin("mock"));
     BOOST_TEST(library->name() == "mock");
-    BOOST_TEST(library->option_docs().size() == 5U);
+    BOOST_TEST(library->option_docs().size() == 8U);
+    BOOST_TEST(library->description().value_or("") == "a provider for the loader's tests");
     Provider provider(library, {{"key", "the-key"}, {"secret", "the-secret"}, {"refresh-after", "30"}});
     const auto result = provider.fetch("meeting", deadline);
     BOOST_TEST(result.credential->key == "the-key");
@@ -92,6 +95,79 @@ BOOST_AUTO_TEST_CASE(refuses_another_abi_version) {
 BOOST_AUTO_TEST_CASE(refuses_a_table_smaller_than_this_abi) {
     const auto path = mock_plugin("mock_small_table");
     expect_error<PluginError>([&] { ProviderLibrary::open(path); }, {path.string(), "smaller than"});
+}
+
+BOOST_AUTO_TEST_CASE(loads_a_table_of_the_first_abi_1_size_without_offering_it_the_host) {
+    // A provider built before set_host was appended: its table ends at destroy, and the host must not read
+    // what lies beyond (in this mock, a set_host that would hand it the host table).
+    const auto library = ProviderLibrary::open(mock_plugin("mock_first_abi1_table"));
+    Provider provider(library, {{"key", "old-key"}});
+    BOOST_TEST(provider.fetch("meeting", deadline).credential->key == "old-key");
+    expect_error<sdksign::ConfigError>(
+        [&] {
+            Provider needs_host(library, {{"need-host", "1"}});
+        },
+        {"no host table"});
+    // The same provider with the whole table gets it.
+    Provider current(ProviderLibrary::open(mock_plugin("mock")), {{"need-host", "1"}});
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_name_that_cannot_be_a_section) {
+    const auto path = mock_plugin("mock_bad_name");
+    expect_error<PluginError>([&] { ProviderLibrary::open(path); }, {path.string(), "invalid name"});
+}
+
+BOOST_AUTO_TEST_CASE(refuses_a_provider_found_by_a_name_it_does_not_give_itself) {
+    // The operator writes `provider = other`, and the section [other]; a table that calls itself "mock"
+    // would take its options from [mock] instead.
+    const auto dir = std::filesystem::temp_directory_path() / "sdksign-provider-name-test";
+    std::filesystem::create_directories(dir);
+    std::filesystem::copy_file(mock_plugin("mock"), dir / "other.so",
+                               std::filesystem::copy_options::overwrite_existing);
+    expect_error<PluginError>(
+        [&] { sdksign::credentials::open_provider({}, "other", dir); },
+        {(dir / "other.so").string(), "calls itself 'mock', not 'other'", "provider-path"});
+    // Loaded by path, a file may be called anything: its table's name is its section.
+    BOOST_TEST(sdksign::credentials::open_provider(dir / "other.so", "env", {})->name() == "mock");
+    std::filesystem::remove_all(dir);
+    const auto mock_dir = sdksign::test::required_path("SDKSIGN_TEST_MOCK_DIR");
+    BOOST_TEST(sdksign::credentials::open_provider({}, "mock", mock_dir)->name() == "mock");
+}
+
+BOOST_AUTO_TEST_CASE(writes_a_providers_lines_through_the_host_logger) {
+    sdksign::log::set_level(sdksign::log::Level::info);
+    const auto library = ProviderLibrary::open(mock_plugin("mock"));
+    struct Row {
+        std::string level;
+        std::string message;
+        std::string expected; // empty: dropped
+    };
+    const std::vector<Row> rows{
+        {"2", "a file others can read", "] warn mock: a file others can read"},
+        {"1", "renewed", "] info mock: renewed"},
+        {"3", "broken", "] error mock: broken"},
+        {"77", "a level it does not know", "] error mock: a level it does not know"},
+        {"0", "below the host's level", ""},
+        // A newline would forge a second record; an escape sequence would rewrite the operator's terminal.
+        {"2", "one\nsdksign[1] error main: forged\x1b[2J",
+         "] warn mock: one sdksign[1] error main: forged [2J"},
+        {"2", std::string(5000, 'x'), "] warn mock: " + std::string(800, 'x')},
+    };
+    for (const auto& row : rows) {
+        BOOST_TEST_CONTEXT(row.level << " " << row.message.substr(0, 40)) {
+            sdksign::test::CapturedStderr captured;
+            Provider provider(library, {{"log", row.message}, {"log-level", row.level}});
+            const auto lines = captured.lines();
+            if (row.expected.empty()) {
+                BOOST_TEST(lines.empty());
+                continue;
+            }
+            BOOST_TEST_REQUIRE(lines.size() == 1U);
+            BOOST_TEST(lines[0].starts_with("sdksign["));
+            BOOST_TEST(lines[0].find(row.expected) != std::string::npos, lines[0]);
+            BOOST_TEST(lines[0].size() < 1024U);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(refuses_a_table_with_a_null_function) {

@@ -636,47 +636,55 @@ BOOST_AUTO_TEST_CASE(help_mentions_every_option) {
         {"key-var", "variable holding the SDK key", "ZOOM_MEETING_SDK_KEY"},
         {"secret-var", "variable holding the SDK secret", nullptr},
     };
-    const std::string help = config::help_text("env", docs);
-    for (const std::string_view option : {"--help",
-                                          "--version",
-                                          "--config",
-                                          "--listen",
-                                          "--socket-mode",
-                                          "--threads",
-                                          "--shutdown-timeout",
-                                          "--provider ",
-                                          "--provider-path",
-                                          "--plugin-dir",
-                                          "--fetch-timeout-ms",
-                                          "--refresh-interval-ms",
-                                          "--stale-after",
-                                          "--max-body-bytes",
-                                          "--cors-origin",
-                                          "--cors-max-age",
-                                          "--iat-backdate",
-                                          "--default-expiration",
-                                          "--sign-path",
-                                          "--health-path",
-                                          "--log-level",
-                                          "--origin-check",
-                                          "--core-dumps",
-                                          "--require-user",
-                                          "--bearer-token-file",
-                                          "--allowed-meetings",
-                                          "env.key-var",
-                                          "env.secret-var",
-                                          "variable holding the SDK key",
-                                          "[default: ZOOM_MEETING_SDK_KEY]",
-                                          "SDKSIGN_ENV__NAME",
-                                          "[env]",
-                                          "sdksign sign",
-                                          "sdksign check",
-                                          "/etc/sdksign/sdksign.conf"}) {
+    const std::string help = config::help_text(
+        config::ProviderHelp{"env", "/lib/sdksign/env.so", "reads the SDK key from there", docs});
+    for (const std::string_view option :
+         {"--help",
+          "--version",
+          "--config",
+          "--listen",
+          "--socket-mode",
+          "--threads",
+          "--shutdown-timeout",
+          "--provider ",
+          "--provider-path",
+          "--plugin-dir",
+          "--fetch-timeout-ms",
+          "--refresh-interval-ms",
+          "--stale-after",
+          "--max-body-bytes",
+          "--cors-origin",
+          "--cors-max-age",
+          "--iat-backdate",
+          "--default-expiration",
+          "--sign-path",
+          "--health-path",
+          "--log-level",
+          "--origin-check",
+          "--core-dumps",
+          "--require-user",
+          "--bearer-token-file",
+          "--allowed-meetings",
+          "env.key-var",
+          "env.secret-var",
+          "variable holding the SDK key",
+          "[default: ZOOM_MEETING_SDK_KEY]",
+          "SDKSIGN_ENV__NAME",
+          "Provider 'env' (/lib/sdksign/env.so): reads the SDK key from there",
+          "[env]",
+          "sdksign sign",
+          "sdksign check",
+          "/etc/sdksign/sdksign.conf"}) {
         BOOST_TEST(contains(help, option), "help mentions " << option);
     }
-    const std::string without_provider = config::help_text("env", {});
+    const std::string without_provider = config::help_text(std::nullopt);
     BOOST_TEST(contains(without_provider, "--threads"));
-    BOOST_TEST(!contains(without_provider, "Options of provider"));
+    BOOST_TEST(!contains(without_provider, "Provider '"));
+}
+
+BOOST_AUTO_TEST_CASE(help_shows_a_provider_without_options_or_description) {
+    const std::string help = config::help_text(config::ProviderHelp{"bare", "/x/bare.so", "", {}});
+    BOOST_TEST(contains(help, "Provider 'bare' (/x/bare.so)\nIt has no options.\n"), help);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

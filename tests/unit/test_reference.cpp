@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_SUITE(reference_cpp)
 BOOST_AUTO_TEST_CASE(every_option_is_in_the_help_and_both_references) {
     // Boost wraps the help at any blank: one space stands for every run of them.
     std::string help;
-    for (const char c : config::help_text("env", {})) {
+    for (const char c : config::help_text(std::nullopt)) {
         const bool blank = c == ' ' || c == '\n';
         if (!blank || (!help.empty() && help.back() != ' ')) {
             help.push_back(blank ? ' ' : c);
