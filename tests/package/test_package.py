@@ -20,9 +20,10 @@ Steps, each bounded by a timeout and timed:
      binary with the system's mods-enabled and conf-enabled folders, but on a free port of 127.0.0.1 with
      its own pid file, logs and runtime folders (no site of the machine, never the machine's own Apache
      service): a POST to /zoom/signature answers a token that verifies with the secret.
-  6. A provider in C (tests/package/minimal_provider.c) compiled against the installed sdksign-dev with
-     `pkg-config --cflags sdksign-provider` (C99, -Wall -Wextra -pedantic -Werror) and loaded by the installed
-     sdksign; providerdir of the .pc file is the folder sdksign loads providers from.
+  6. The example provider in C (examples/provider/provider.c, `fd`) compiled against the installed
+     sdksign-dev alone with `pkg-config --cflags sdksign-provider` (C99, -Wall -Wextra -pedantic -Werror) and
+     loaded by the installed sdksign, its secret read from an inherited pipe; providerdir of the .pc file is
+     the folder sdksign loads providers from.
   7. `lighty-enable-mod sdksign-fastcgi` (lighttpd is not started), then `dpkg --purge` of the three: every
      file the packages had is gone (but shared folders that were there before), and so are /etc/sdksign with
      the credentials, the a2enconf link and Apache's record of it, and the lighty-enable-mod link; the users
@@ -419,24 +420,36 @@ def enable_in_lighttpd(report):
     return sorted(after - before - {"50-sdksign-fastcgi.conf"})
 
 
-def check_provider_sdk(report, work_dir, plugin_dir):
+def check_provider_sdk(report, source_root, work_dir, plugin_dir):
     """Step 6."""
     status, cflags = run(["pkg-config", "--cflags", "sdksign-provider"], 30)
     status_dir, providerdir = run(["pkg-config", "--variable=providerdir", "sdksign-provider"], 30)
     report.check("pkg-config: providerdir of sdksign-provider.pc is the folder sdksign loads providers from",
                  [] if status == 0 and status_dir == 0 and providerdir.strip() == plugin_dir else
                  [f"exit {status}/{status_dir}: {cflags!r} {providerdir!r}"], providerdir.strip())
-    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "minimal_provider.c")
-    module = os.path.join(work_dir, "minimal.so")
+    source = os.path.join(source_root, "examples", "provider", "provider.c")
+    module = os.path.join(work_dir, "fd.so")
     argv = ["cc", "-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror", "-fvisibility=hidden", "-shared",
             "-fPIC"] + cflags.split() + ["-o", module, source]
     status, out = run(argv, 120, env=clean_env())
-    report.check("a provider in C compiles against the installed sdksign-dev alone (pkg-config --cflags)",
-                 [] if status == 0 else [f"{' '.join(argv)}: exit {status}: {out[-1500:]}"])
+    report.check("the example provider in C compiles against the installed sdksign-dev alone "
+                 "(pkg-config --cflags)", [] if status == 0 else [f"{' '.join(argv)}: exit {status}: {out[-1500:]}"])
     if status != 0:
         return
-    status, out = run(["/usr/bin/sdksign", "check", "--config=/dev/null", f"--provider-path={module}"], 30,
-                      env=clean_env())
+    # Its secret comes from a pipe sdksign inherits; a public test value, not a secret of the test run.
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"package-test-value-not-a-secret\n")
+    os.close(write_end)
+    argv = ["/usr/bin/sdksign", "check", "--config=/dev/null", f"--provider-path={module}",
+            "--fd.key=package-test-key", f"--fd.secret-fd={read_end}"]
+    try:
+        completed = subprocess.run(argv, env=clean_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, timeout=30, pass_fds=(read_end,))
+        status, out = completed.returncode, completed.stdout.decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        status, out = 124, "timed out after 30 s"
+    finally:
+        os.close(read_end)
     report.check("the installed sdksign loads it with --provider-path and its credential is usable",
                  [] if status == 0 else [f"exit {status}: {out[-800:]}"])
 
@@ -552,7 +565,7 @@ def main():
         configure_credentials(report, secret)
         enabled_modules = sign_through_apache(report, secret)
         lighttpd_links = enable_in_lighttpd(report)
-        check_provider_sdk(report, work_dir, plugin_dir)
+        check_provider_sdk(report, args.source_root, work_dir, plugin_dir)
     finally:
         # The postrm disables what the admin enabled and reloads Apache: not the machine's own one here.
         if not os.path.lexists(POLICY_RC_D):
