@@ -195,15 +195,19 @@ def main():
         else:
             print("(systemd-analyze is not installed: the unit file's syntax is not checked)", flush=True)
 
-        # A provider name that exists nowhere but in this install: only the executable-relative lookup finds it.
-        unique = "envtest" + secrets.token_hex(4)
-        shutil.copy2(staged(os.path.join(plugin_dir, "env.so")), staged(os.path.join(plugin_dir, unique + ".so")))
-        ok, detail = cgi_sign(staged(binary), secret, unique)
+        # A provider's file must be named after its table (env.so for "env"), so the staged env.so can only be
+        # told from an installed one by there being none in the compiled-in folder: only the
+        # executable-relative lookup can then find it.
+        compiled_in = os.path.join(plugin_dir, "env.so")
+        report.check("no env.so in the compiled-in plugin folder, so only the executable-relative lookup can "
+                     "find the staged one", [f"{compiled_in} exists: remove it, or the lookup is not tested"]
+                     if os.path.exists(compiled_in) else [])
+        ok, detail = cgi_sign(staged(binary), secret)
         report.check("the installed binary finds its plugin folder relative to itself (DESTDIR tree)",
                      [] if ok else [detail])
         moved = os.path.join(scratch, "moved")
         shutil.copytree(destdir, moved, symlinks=True)
-        ok, detail = cgi_sign(moved + binary, secret, unique)
+        ok, detail = cgi_sign(moved + binary, secret)
         report.check("a copy of the installed tree elsewhere still finds its plugins", [] if ok else [detail])
 
         # Shared hosting: one folder uploaded into cgi-bin/, the plugin beside the binary; run as CGI.
@@ -219,11 +223,12 @@ def main():
         os.makedirs(os.path.join(portable, "bin"))
         os.makedirs(os.path.join(portable, "lib", "sdksign"))
         shutil.copy2(staged(binary), os.path.join(portable, "bin", "sdksign"))
-        shutil.copy2(staged(os.path.join(plugin_dir, unique + ".so")),
-                     os.path.join(portable, "lib", "sdksign", unique + ".so"))
-        ok, detail = cgi_sign(os.path.join(portable, "bin", "sdksign"), secret, unique)
+        shutil.copy2(staged(os.path.join(plugin_dir, "env.so")), os.path.join(portable, "lib", "sdksign", "env.so"))
+        ok, detail = cgi_sign(os.path.join(portable, "bin", "sdksign"), secret)
         report.check("a portable tree (bin/sdksign, lib/sdksign/) finds its plugins", [] if ok else [detail])
 
+        # A provider name that exists nowhere: the message must name every place the binary looked.
+        unique = "envtest" + secrets.token_hex(4)
         lone = os.path.join(scratch, "lone")
         os.makedirs(lone)
         shutil.copy2(staged(binary), os.path.join(lone, "sdksign"))
