@@ -80,14 +80,19 @@ LoadedProvider load_provider(const config::Options& options) {
     return loaded;
 }
 
+/// What --help and the sdksign.conf(5) page say of a loaded provider: what its table says of itself.
+config::ProviderDocs provider_docs(const credentials::ProviderLibrary& library) {
+    return {std::string(library.name()), library.path().string(), library.description().value_or(""),
+            library.option_docs()};
+}
+
 int print_help(const config::Options& options) {
     // Kept open while the help is written: the option docs point into it.
     std::shared_ptr<const credentials::ProviderLibrary> library;
-    std::optional<config::ProviderHelp> provider;
+    std::optional<config::ProviderDocs> provider;
     try {
         library = credentials::open_provider(options.provider_path, options.provider, options.plugin_dir);
-        provider = config::ProviderHelp{std::string(library->name()), library->path().string(),
-                                        library->description().value_or(""), library->option_docs()};
+        provider = provider_docs(*library);
     } catch (const Error& e) {
         std::cout << "(provider options not listed: " << e.what() << ")\n\n";
     }
@@ -99,12 +104,11 @@ int print_help(const config::Options& options) {
 /// file named as an argument (the build names the bundled ones), which stays loaded while it is written.
 int print_reference(const config::Options& options) {
     std::vector<std::shared_ptr<const credentials::ProviderLibrary>> libraries;
-    std::vector<config::ProviderReference> providers;
+    std::vector<config::ProviderDocs> providers;
     for (const auto& path : options.arguments) {
         try {
             const auto& library = libraries.emplace_back(credentials::ProviderLibrary::open(path));
-            providers.push_back(
-                {std::string(library->name()), library->description().value_or(""), library->option_docs()});
+            providers.push_back(provider_docs(*library));
         } catch (const Error& e) {
             log::error("main", e.what());
             return exit_config_error;

@@ -37,9 +37,13 @@ enum class Command { serve, sign, check, verify, help, version, reference };
 /// sdksign.conf(5) man page.
 enum class ReferenceFormat { none, markdown, man, conf_man };
 
-/// A provider as the sdksign.conf(5) page documents its section: what its table says of itself.
-struct ProviderReference {
+/// A provider as --help and the sdksign.conf(5) page document it: what its table says of itself.
+struct ProviderDocs {
+    /// The table's name, which is also the section of its options.
     std::string name;
+    /// The shared object it was loaded from (--help shows it).
+    std::string file;
+    /// The table's one-line description; empty when it has none.
     std::string description;
     std::vector<sdksign_option_doc> options;
 };
@@ -82,23 +86,12 @@ struct Options {
 /// Throws ConfigError with one line that says what is wrong and where.
 Options parse_options(const std::vector<std::string>& arguments, const std::vector<std::string>& environment);
 
-/// What --help says of the configured provider, from its table.
-struct ProviderHelp {
-    /// The table's name, which is also the section of its options.
-    std::string name;
-    /// The shared object it was loaded from.
-    std::string file;
-    /// The table's one-line description; empty when it has none.
-    std::string description;
-    std::vector<sdksign_option_doc> options;
-};
-
 /// The --help text: every host option and, when it could be loaded, the provider with its options.
-std::string help_text(const std::optional<ProviderHelp>& provider);
+std::string help_text(const std::optional<ProviderDocs>& provider);
 
 /// The configuration reference (Markdown, docs/configuration.md), the sdksign(8) man page or the
 /// sdksign.conf(5) man page, all made from the option table; the last also documents the section of each of
 /// `providers` (the others ignore them).
-std::string reference_text(ReferenceFormat format, const std::vector<ProviderReference>& providers = {});
+std::string reference_text(ReferenceFormat format, const std::vector<ProviderDocs>& providers = {});
 
 } // namespace sdksign::config

@@ -214,7 +214,7 @@ bool belongs_in_file(const OptionSpec& spec) {
     return spec.kind != OptionKind::flag && spec.name != "config" && spec.name != "help-reference";
 }
 
-std::string conf_man_page(const std::vector<ProviderReference>& providers) {
+std::string conf_man_page(const std::vector<ProviderDocs>& providers) {
     std::ostringstream out;
     out << ".TH SDKSIGN.CONF 5 \"\" \"sdksign\" \"File Formats\"\n.nh\n"
            ".SH NAME\nsdksign.conf \\- configuration file of sdksign\n"
@@ -269,7 +269,7 @@ std::string conf_man_page(const std::vector<ProviderReference>& providers) {
 
 } // namespace
 
-std::string help_text(const std::optional<ProviderHelp>& provider) {
+std::string help_text(const std::optional<ProviderDocs>& provider) {
     std::ostringstream out;
     // The descriptions start in one column, two blanks after the longest usage.
     std::size_t column = 0;
@@ -303,7 +303,7 @@ std::string help_text(const std::optional<ProviderHelp>& provider) {
     return out.str();
 }
 
-std::string reference_text(ReferenceFormat format, const std::vector<ProviderReference>& providers) {
+std::string reference_text(ReferenceFormat format, const std::vector<ProviderDocs>& providers) {
     switch (format) {
     case ReferenceFormat::man:
         return man_page();

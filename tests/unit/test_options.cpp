@@ -637,7 +637,7 @@ BOOST_AUTO_TEST_CASE(help_mentions_every_option) {
         {"secret-var", "variable holding the SDK secret", nullptr},
     };
     const std::string help = config::help_text(
-        config::ProviderHelp{"env", "/lib/sdksign/env.so", "reads the SDK key from there", docs});
+        config::ProviderDocs{"env", "/lib/sdksign/env.so", "reads the SDK key from there", docs});
     for (const std::string_view option :
          {"--help",
           "--version",
@@ -683,7 +683,7 @@ BOOST_AUTO_TEST_CASE(help_mentions_every_option) {
 }
 
 BOOST_AUTO_TEST_CASE(help_shows_a_provider_without_options_or_description) {
-    const std::string help = config::help_text(config::ProviderHelp{"bare", "/x/bare.so", "", {}});
+    const std::string help = config::help_text(config::ProviderDocs{"bare", "/x/bare.so", "", {}});
     BOOST_TEST(contains(help, "Provider 'bare' (/x/bare.so)\nIt has no options.\n"), help);
 }
 

@@ -92,9 +92,9 @@ BOOST_AUTO_TEST_CASE(the_man_page_has_the_sections_an_admin_looks_for) {
 BOOST_AUTO_TEST_CASE(the_conf_page_has_every_file_option_and_each_providers_section) {
     const std::vector<sdksign_option_doc> docs{{"token-file", "a file holding the token", nullptr},
                                                {"kv-version", "1 or 2", "2"}};
-    const std::string page =
-        config::reference_text(config::ReferenceFormat::conf_man,
-                               {{.name = "mine", .description = "reads a thing", .options = docs}});
+    const std::string page = config::reference_text(
+        config::ReferenceFormat::conf_man,
+        {{.name = "mine", .file = "/x/mine.so", .description = "reads a thing", .options = docs}});
     BOOST_TEST(page.starts_with(".TH SDKSIGN.CONF 5"));
     for (const auto& spec : config::option_table()) {
         const std::string line = ".B " + roff(spec.name) + " = ";
