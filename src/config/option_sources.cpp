@@ -1,5 +1,6 @@
 #include "config/option_sources.hpp"
 
+#include "config/option_table.hpp"
 #include "errors.hpp"
 
 #include <boost/program_options.hpp>
@@ -13,8 +14,6 @@ namespace sdksign::config {
 namespace po = boost::program_options;
 
 namespace {
-
-using Sources = std::map<std::string, Source, std::less<>>;
 
 /// Maps SDKSIGN_MAX_BODY_BYTES to max-body-bytes and SDKSIGN_ENV__KEY_VAR to env.key-var.
 std::string option_name_for_variable(std::string_view variable) {
@@ -52,46 +51,43 @@ bool is_option_name(std::string_view name) {
     return valid_part(name.substr(0, dot)) && valid_part(name.substr(dot + 1));
 }
 
-void absorb(const po::parsed_options& parsed, const po::options_description& known, po::variables_map& values,
-            Sources& sources, SectionOptions& section_options,
-            const std::function<Source(const std::string&)>& describe) {
-    po::parsed_options host(&known);
-    for (const auto& option : parsed.options) {
-        if (option.position_key >= 0) {
-            continue;
+/// One value of one source, the first source to set an option keeping it: host options into `host`, a
+/// provider's (`provider.name`) into `sections`. The environment and the configuration file give each option
+/// once (the file refuses a repeated line; two variables that name one option are refused here), so a name
+/// already set came from an earlier source.
+class Recorder {
+public:
+    Recorder(std::map<std::string, SetOption, std::less<>>& host, SectionOptions& sections)
+        : host_(host), sections_(sections) { }
+
+    /// Starts a source: what it sets from now on is compared with itself, for repeats.
+    void begin_source() { this_source_.clear(); }
+
+    void record(const std::string& name, std::string value, const Source& source) {
+        if (const auto earlier = this_source_.find(name); earlier != this_source_.end()) {
+            throw ConfigError(earlier->second + " and " + source.where + " both set option " + name);
         }
-        if (option.string_key.empty()) {
-            // Every source checks its names first; this guards Boost's lookup, which calls "" ambiguous.
-            throw ConfigError("an option without a name; see sdksign --help");
-        }
-        if (option.string_key.find('.') != std::string::npos) {
-            // A provider's option: keep the first source's value, as Boost does for host options.
-            if (!section_options.contains(option.string_key)) {
-                const std::string value = option.value.empty() ? std::string() : option.value.front();
-                section_options.emplace(option.string_key,
-                                        std::make_pair(value, describe(option.string_key).where));
+        this_source_.emplace(name, source.where);
+        if (name.find('.') != std::string::npos) {
+            if (!sections_.contains(name)) {
+                sections_.emplace(name, std::make_pair(std::move(value), source.where));
             }
-            continue;
+            return;
         }
-        if (known.find_nothrow(option.string_key, false) == nullptr) {
-            const Source source = describe(option.string_key);
+        if (find_option(name) == nullptr) {
             throw ConfigError(source.from_file ? source.where + " is unknown; see sdksign --help"
                                                : "unknown option " + source.where + "; see sdksign --help");
         }
-        if (values.count(option.string_key) > 0) {
-            // An earlier source set it. Boost would merge a list (cors-origin) across sources; the first
-            // source wins for every option.
-            continue;
+        if (!host_.contains(name)) {
+            host_.emplace(name, SetOption{{std::move(value)}, source});
         }
-        sources.emplace(option.string_key, describe(option.string_key));
-        host.options.push_back(option);
     }
-    try {
-        po::store(host, values);
-    } catch (const po::error& e) {
-        throw ConfigError(e.what());
-    }
-}
+
+private:
+    std::map<std::string, SetOption, std::less<>>& host_;
+    SectionOptions& sections_;
+    std::map<std::string, std::string, std::less<>> this_source_;
+};
 
 std::string trimmed(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r\n");
@@ -101,14 +97,20 @@ std::string trimmed(std::string_view text) {
     return std::string(text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1));
 }
 
+/// One `name = value` line of a configuration file, the section's name prefixed.
+struct ConfigLine {
+    std::string name;
+    std::string value;
+    std::size_t number;
+};
+
 /// A configuration file in Boost's INI dialect (`name = value`, `[section]`, `#` to the end of a line is a
 /// comment), read here instead of by po::parse_config_file: Boost's errors quote the offending line, and a
 /// secret pasted onto a line of its own (`token hvs....`) would land in the log. Errors name the file and
-/// the line number, and never repeat the line's text. `line_of` gets the line of each option.
-po::parsed_options parse_config_text(std::istream& in, const std::string& file,
-                                     const po::options_description& known,
-                                     std::map<std::string, std::size_t>& line_of) {
-    po::parsed_options parsed(&known);
+/// the line number, and never repeat the line's text. Each line keeps its number.
+std::vector<ConfigLine> parse_config_text(std::istream& in, const std::string& file) {
+    std::vector<ConfigLine> parsed;
+    std::map<std::string, std::size_t, std::less<>> line_of;
     std::string prefix;
     std::string line;
     for (std::size_t number = 1; std::getline(in, line); ++number) {
@@ -141,39 +143,85 @@ po::parsed_options parse_config_text(std::istream& in, const std::string& file,
                               std::to_string(earlier->second));
         }
         line_of.emplace(name, number);
-        po::option option;
-        option.string_key = name;
-        option.value.push_back(trimmed(std::string_view(text).substr(equals + 1)));
-        option.unregistered = known.find_nothrow(name, false) == nullptr;
-        parsed.options.push_back(std::move(option));
+        parsed.push_back({name, trimmed(std::string_view(text).substr(equals + 1)), number});
     }
     return parsed;
 }
 
-/// The values of every host option that a source set, with its source.
-std::map<std::string, SetOption, std::less<>> set_options(const po::variables_map& values, Sources& sources) {
-    std::map<std::string, SetOption, std::less<>> result;
-    for (auto& [name, source] : sources) {
-        SetOption set{{}, std::move(source)};
-        const auto& value = values[name].value();
+/// The command line, read by Boost (it knows --name=value, --name value, -x and --): the arguments after
+/// the options, and every option with "--name" as its source. Only built when there is a command line: a CGI
+/// process never reads one, and describing every option to Boost is most of the cost of reading options.
+void read_command_line(const std::vector<std::string>& rest, GatheredOptions& options) {
+    const auto known = option_description(HelpLines::without);
+    po::variables_map values;
+    try {
+        po::options_description positional_sink;
+        positional_sink.add_options()("argument", po::value<std::vector<std::string>>());
+        po::options_description everything;
+        everything.add(known).add(positional_sink);
+        po::positional_options_description positional;
+        positional.add("argument", -1);
+        const auto parsed =
+            po::command_line_parser(rest)
+                .options(everything)
+                .positional(positional)
+                .allow_unregistered()
+                .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                .run();
+        po::parsed_options host(&known);
+        for (const auto& option : parsed.options) {
+            if (option.string_key == "argument") {
+                options.arguments.insert(options.arguments.end(), option.value.begin(), option.value.end());
+            } else if (option.unregistered && option.string_key.find('.') == std::string::npos) {
+                // The name only (--name of --name=VALUE, -x of -xVALUE): the value may be a secret.
+                const std::string& token = option.original_tokens.front();
+                const auto name_end =
+                    token.starts_with("--") ? token.find('=') : std::min<std::size_t>(2, token.size());
+                throw ConfigError("unknown option " + token.substr(0, name_end) + "; see sdksign --help");
+            } else if (option.unregistered && !is_option_name(option.string_key)) {
+                // --env.=x or --.x=y: a provider's option needs both names.
+                const std::string& token = option.original_tokens.front();
+                throw ConfigError("unknown option " + token.substr(0, token.find('=')) +
+                                  "; see sdksign --help");
+            } else if (option.unregistered && option.original_tokens.front().find('=') == std::string::npos) {
+                // Boost cannot know that an undeclared option takes a value, so "--env.key-var X" would
+                // silently lose X to the positional arguments.
+                throw ConfigError("provider option " + option.original_tokens.front() +
+                                  " needs its value after '=', as in " + option.original_tokens.front() +
+                                  "=VALUE");
+            } else if (option.unregistered) {
+                // A provider's option: the first one given is kept, as Boost does for host options.
+                if (!options.sections.contains(option.string_key)) {
+                    const std::string value = option.value.empty() ? std::string() : option.value.front();
+                    options.sections.emplace(option.string_key,
+                                             std::make_pair(value, "--" + option.string_key));
+                }
+            } else {
+                host.options.push_back(option);
+            }
+        }
+        // Boost merges a repeated list option (cors-origin) and refuses any other repeated option.
+        po::store(host, values);
+    } catch (const po::error& e) {
+        throw ConfigError(std::string("command line: ") + e.what());
+    }
+    for (const auto& [name, stored] : values) {
+        SetOption set{{}, Source{"--" + name}};
+        const auto& value = stored.value();
         if (const auto* list = boost::any_cast<std::vector<std::string>>(&value)) {
             set.values = *list;
         } else if (const auto* text = boost::any_cast<std::string>(&value)) {
             set.values.push_back(*text);
         }
-        result.emplace(name, std::move(set));
+        options.host.emplace(name, std::move(set));
     }
-    return result;
 }
 
 } // namespace
 
 GatheredOptions gather_options(const std::vector<std::string>& arguments,
-                               const std::vector<std::string>& environment,
-                               const po::options_description& known) {
+                               const std::vector<std::string>& environment) {
     GatheredOptions options;
-    po::variables_map values;
-    Sources sources;
 
     // The subcommand, if any, comes first; everything else is an option or the subcommand's argument.
     std::vector<std::string> rest = arguments;
@@ -204,87 +252,44 @@ GatheredOptions gather_options(const std::vector<std::string>& arguments,
             rest.erase(video);
         }
     }
-
-    try {
-        po::options_description positional_sink;
-        positional_sink.add_options()("argument", po::value<std::vector<std::string>>());
-        po::options_description everything;
-        everything.add(known).add(positional_sink);
-        po::positional_options_description positional;
-        positional.add("argument", -1);
-        const auto parsed =
-            po::command_line_parser(rest)
-                .options(everything)
-                .positional(positional)
-                .allow_unregistered()
-                .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-                .run();
-        for (const auto& option : parsed.options) {
-            if (option.string_key == "argument") {
-                options.arguments.insert(options.arguments.end(), option.value.begin(), option.value.end());
-            } else if (option.unregistered && option.string_key.find('.') == std::string::npos) {
-                // The name only (--name of --name=VALUE, -x of -xVALUE): the value may be a secret.
-                const std::string& token = option.original_tokens.front();
-                const auto name_end =
-                    token.starts_with("--") ? token.find('=') : std::min<std::size_t>(2, token.size());
-                throw ConfigError("unknown option " + token.substr(0, name_end) + "; see sdksign --help");
-            } else if (option.unregistered && !is_option_name(option.string_key)) {
-                // --env.=x or --.x=y: a provider's option needs both names.
-                const std::string& token = option.original_tokens.front();
-                throw ConfigError("unknown option " + token.substr(0, token.find('=')) +
-                                  "; see sdksign --help");
-            } else if (option.unregistered && option.original_tokens.front().find('=') == std::string::npos) {
-                // Boost cannot know that an undeclared option takes a value, so "--env.key-var X" would
-                // silently lose X to the positional arguments.
-                throw ConfigError("provider option " + option.original_tokens.front() +
-                                  " needs its value after '=', as in " + option.original_tokens.front() +
-                                  "=VALUE");
-            }
-        }
-        absorb(parsed, known, values, sources, options.sections,
-               [](const std::string& name) { return Source{"--" + name}; });
-    } catch (const po::error& e) {
-        throw ConfigError(std::string("command line: ") + e.what());
-    }
-    {
-        po::parsed_options parsed(&known);
-        std::map<std::string, std::string> variable_of;
-        for (const auto& entry : environment) {
-            if (!entry.starts_with(environment_prefix)) {
-                continue;
-            }
-            const auto equals = entry.find('=');
-            const std::string variable = entry.substr(0, equals);
-            po::option option;
-            option.string_key = option_name_for_variable(variable);
-            if (!is_option_name(option.string_key)) {
-                throw ConfigError(
-                    "environment variable " + variable +
-                    " names no option (SDKSIGN_NAME or SDKSIGN_PROVIDER__NAME); see sdksign --help");
-            }
-            option.value.push_back(equals == std::string::npos ? "" : entry.substr(equals + 1));
-            variable_of[option.string_key] = variable;
-            parsed.options.push_back(option);
-        }
-        absorb(parsed, known, values, sources, options.sections,
-               [&](const std::string& name) { return Source{"environment variable " + variable_of[name]}; });
+    if (!rest.empty()) {
+        read_command_line(rest, options);
     }
 
-    const bool explicit_file = values.count("config") > 0;
-    options.config_file = explicit_file ? values["config"].as<std::string>() : default_config_file;
+    Recorder recorder(options.host, options.sections);
+    recorder.begin_source();
+    for (const auto& entry : environment) {
+        if (!entry.starts_with(environment_prefix)) {
+            continue;
+        }
+        const auto equals = entry.find('=');
+        const std::string variable = entry.substr(0, equals);
+        const std::string name = option_name_for_variable(variable);
+        if (!is_option_name(name)) {
+            throw ConfigError(
+                "environment variable " + variable +
+                " names no option (SDKSIGN_NAME or SDKSIGN_PROVIDER__NAME); see sdksign --help");
+        }
+        recorder.record(name, equals == std::string::npos ? "" : entry.substr(equals + 1),
+                        Source{"environment variable " + variable});
+    }
+
+    const auto config = options.host.find("config");
+    const bool explicit_file = config != options.host.end();
+    options.config_file = explicit_file ? config->second.values.front() : default_config_file;
     std::ifstream file(options.config_file);
     if (!file && explicit_file) {
         throw ConfigError("cannot read configuration file " + options.config_file.string());
     }
     if (file) {
         const std::string where = options.config_file.string();
-        std::map<std::string, std::size_t> line_of;
-        const auto parsed = parse_config_text(file, where, known, line_of);
-        absorb(parsed, known, values, sources, options.sections, [&](const std::string& name) {
-            return Source{where + " line " + std::to_string(line_of.at(name)) + ": option " + name, true};
-        });
+        recorder.begin_source();
+        for (auto& line : parse_config_text(file, where)) {
+            const Source source{where + " line " + std::to_string(line.number) + ": option " + line.name,
+                                true};
+            recorder.record(line.name, std::move(line.value), source);
+        }
     }
-    options.host = set_options(values, sources);
     return options;
 }
 

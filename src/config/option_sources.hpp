@@ -4,8 +4,6 @@
 // (option_table.hpp does); each value keeps its source, which every message about it names.
 #include "config/options.hpp"
 
-#include <boost/program_options/options_description.hpp>
-
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -48,11 +46,10 @@ struct GatheredOptions {
     std::filesystem::path config_file = default_config_file;
 };
 
-/// Reads every source against the host options `known`. `environment` holds "NAME=value" strings; only
-/// SDKSIGN_* ones are read. Throws ConfigError for an unknown option, a malformed line, an unreadable
-/// explicit configuration file; never repeats a value read from a file.
+/// Reads every source against the option table. `environment` holds "NAME=value" strings; only SDKSIGN_*
+/// ones are read. Throws ConfigError for an unknown option, a malformed line, an unreadable explicit
+/// configuration file, two variables naming one option; never repeats a value read from a file.
 GatheredOptions gather_options(const std::vector<std::string>& arguments,
-                               const std::vector<std::string>& environment,
-                               const boost::program_options::options_description& known);
+                               const std::vector<std::string>& environment);
 
 } // namespace sdksign::config

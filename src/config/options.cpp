@@ -12,7 +12,7 @@ namespace sdksign::config {
 
 Options parse_options(const std::vector<std::string>& arguments,
                       const std::vector<std::string>& environment) {
-    const auto gathered = gather_options(arguments, environment, option_description(HelpLines::without));
+    const auto gathered = gather_options(arguments, environment);
     Options options;
     options.command = gathered.command;
     options.arguments = gathered.arguments;

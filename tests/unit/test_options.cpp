@@ -296,6 +296,15 @@ BOOST_AUTO_TEST_CASE(malformed_values_name_the_option_and_the_source) {
         {{"--video"}, {}, "unknown option --video; see sdksign --help"},
         {{"--log-level=verbose"}, {}, "--log-level: 'verbose' is not one of debug, info, warn, error"},
         {{}, {"SDKSIGN_LISTEN="}, "environment variable SDKSIGN_LISTEN: the address is empty"},
+        // Two variables for one option: which one a process sees first is up to the web server.
+        {{},
+         {"SDKSIGN_THREADS=2", "SDKSIGN_threads=3"},
+         "environment variable SDKSIGN_THREADS and environment variable SDKSIGN_threads both set option "
+         "threads"},
+        {{},
+         {"SDKSIGN_ENV__KEY_VAR=A", "SDKSIGN_env__key_var=B"},
+         "environment variable SDKSIGN_ENV__KEY_VAR and environment variable SDKSIGN_env__key_var both set "
+         "option env.key-var"},
         {{"--origin-check=on"}, {}, "--origin-check: 'on' is not one of off, reject, strict"},
         {{"--core-dumps=yes"}, {}, "--core-dumps: 'yes' is not one of off, on"},
         {{"--origin-check=reject"},
