@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/verify_command.hpp"
 #include "config/options.hpp"
+#include "credentials/credential_loader.hpp"
 #include "credentials/provider_plugin.hpp"
 #include "credentials/refresher.hpp"
 #include "credentials/store.hpp"
@@ -127,31 +128,12 @@ int print_reference(const config::Options& options) {
     return 0;
 }
 
-/// The first fetch of each credential. Either may be missing (a Meeting SDK app, a Video SDK app, or
-/// both), not both: then the meeting credential's absence is the failure, as it was before videos. Each
-/// credential is tried even after the other failed, so that a CGI process answers 503 on the endpoint of a
-/// failing credential and 404 only on one that is not configured. Returns the first failure.
+/// The first fetch of both credentials (credentials/credential_loader.hpp); returns the first failure.
 std::optional<CredentialError> load_credentials(credentials::Store& store,
                                                 const credentials::Store::Fetch& fetch) {
-    std::optional<CredentialError> failure;
-    const auto load = [&](std::string_view name, bool required) {
-        try {
-            if (required) {
-                store.refresh(fetch, name);
-                return true;
-            }
-            return store.load_if_present(fetch, name);
-        } catch (const CredentialError& e) {
-            failure = failure.value_or(e);
-            return true;
-        }
-    };
-    const bool meeting = load(credentials::meeting_credential, false);
-    const bool video = load(credentials::video_credential, false);
-    if (!meeting && !video) {
-        load(credentials::meeting_credential, true);
-    }
-    return failure;
+    credentials::CredentialLoader loader(store, fetch);
+    loader.load_all();
+    return loader.failure();
 }
 
 /// A token is a few hundred bytes; anything far larger on standard input is not one.
@@ -209,15 +191,18 @@ int end_cgi_process(int code) {
 int serve(const config::Options& options, credentials::Store& store, credentials::Provider& provider,
           bool as_cgi) {
     const app::SystemClock clock;
-    const auto make_handler = [&]() -> gateway::RequestHandler {
+    const auto make_handler = [&](const credentials::CredentialSource& source) -> gateway::RequestHandler {
         auto signer = std::make_shared<signing::TokenSigner>();
-        return [&options, &clock, &store, signer](const http::Request& request) {
-            app::Services services{options.app, clock, store, *signer};
+        return [&options, &clock, &source, signer](const http::Request& request) {
+            app::Services services{options.app, clock, source, *signer};
             return app::route(request, services);
         };
     };
     if (as_cgi) {
-        return end_cgi_process(gateway::serve_cgi(options.app.max_body_bytes, make_handler()));
+        // One request: only the credentials it asks about are fetched, when it asks.
+        credentials::CredentialLoader loader(store, provider.fetcher());
+        const credentials::OnDemandCredentials on_demand(store, loader);
+        return end_cgi_process(gateway::serve_cgi(options.app.max_body_bytes, make_handler(on_demand)));
     }
     gateway::UniqueFd own_socket;
     gateway::FastcgiSettings settings = options.fastcgi;
@@ -234,10 +219,10 @@ int serve(const config::Options& options, credentials::Store& store, credentials
     } else {
         log::debug("main", "serving FastCGI on the socket inherited as fd 0");
     }
-    // CGI answers one request with the credential fetched at start-up; a FastCGI process lives on, so a
-    // thread of its own keeps the credential fresh (requests never wait on the source).
+    // CGI answers one request with the credential fetched for it; a FastCGI process lives on, so a thread
+    // of its own keeps the credentials fetched at start-up fresh (requests never wait on the source).
     credentials::Refresher refresher(store, provider.fetcher());
-    const int code = gateway::serve_fastcgi(settings, make_handler);
+    const int code = gateway::serve_fastcgi(settings, [&] { return make_handler(store); });
     if (refresher.stop(refresher_stop_grace) == credentials::Refresher::Stop::fetch_running) {
         // Destroying the refresher would wait for that fetch (up to its deadline); exiting destroys nothing.
         log::warn("main", "a credential refresh is still running; exiting without waiting for it");
@@ -322,10 +307,13 @@ int run(int argc, char** argv) {
     if (options.command == config::Command::verify) {
         return verify(options, store, loaded.provider->fetcher());
     }
-    if (const auto failure = load_credentials(store, loaded.provider->fetcher()); failure && !as_cgi) {
-        // Already logged by the store, once. A FastCGI process manager restarting us is better than a process
-        // that serves 503s forever; a CGI request is answered by the router with an empty store: 503 JSON.
-        return failure->status() == SDKSIGN_E_UNAVAILABLE ? exit_unavailable : exit_config_error;
+    // A CGI process fetches what its request asks for while it answers (serve): a failure is a 503 JSON.
+    if (!as_cgi) {
+        if (const auto failure = load_credentials(store, loaded.provider->fetcher())) {
+            // Already logged by the store, once. A FastCGI process manager restarting us is better than a
+            // process that serves 503s forever.
+            return failure->status() == SDKSIGN_E_UNAVAILABLE ? exit_unavailable : exit_config_error;
+        }
     }
 
     if (options.command == config::Command::sign) {

@@ -11,7 +11,9 @@
 #include <array>
 #include <cstddef>
 #include <cstring>
+#include <functional>
 #include <system_error>
+#include <utility>
 
 namespace sdksign::credentials {
 
@@ -242,28 +244,47 @@ FetchResult Provider::fetch(std::string_view credential_name, std::chrono::milli
     return {make_credential(std::move(sink.key), std::move(sink.secret)), refresh_after_s};
 }
 
-std::vector<std::filesystem::path> provider_candidates(std::string_view name,
-                                                       const std::filesystem::path& plugin_dir) {
+namespace {
+
+/// Calls `accept` with each place provider `name` is looked for, in order and each once, until it returns
+/// true. Each place is made only when the one before it was refused: a CGI process finds its provider in the
+/// first (its own folder) and pays for no other.
+void visit_candidates(std::string_view name, const std::filesystem::path& plugin_dir,
+                      const std::function<bool(const std::filesystem::path&)>& accept) {
     const std::string file = std::string(name) + ".so";
     if (!plugin_dir.empty()) {
-        return {plugin_dir / file};
+        accept(plugin_dir / file);
+        return;
     }
-    std::vector<std::filesystem::path> candidates;
-    const auto add = [&candidates](const std::filesystem::path& candidate) {
-        const auto normal = candidate.lexically_normal();
-        if (std::find(candidates.begin(), candidates.end(), normal) == candidates.end()) {
-            candidates.push_back(normal);
+    std::vector<std::filesystem::path> visited;
+    const auto visit = [&](const std::filesystem::path& candidate) {
+        auto normal = candidate.lexically_normal();
+        if (std::find(visited.begin(), visited.end(), normal) != visited.end()) {
+            return false;
         }
+        visited.push_back(std::move(normal));
+        return accept(visited.back());
     };
     // A folder uploaded whole into cgi-bin/ (binary and plugins side by side), a portable tree with lib/
     // beside bin/, then the installed tree wherever it was copied, and last where meson installed it.
     const auto here = executable_directory();
-    if (!here.empty()) {
-        add(here / file);
-        add(here / ".." / "lib" / "sdksign" / file);
-        add(here / build_config::plugin_dir_from_bindir / file);
+    if (!here.empty() &&
+        (visit(here / file) || visit(here / ".." / "lib" / "sdksign" / file) ||
+         visit(here / build_config::plugin_dir_from_bindir / file))) {
+        return;
     }
-    add(std::filesystem::path(build_config::plugin_dir) / file);
+    visit(std::filesystem::path(build_config::plugin_dir) / file);
+}
+
+} // namespace
+
+std::vector<std::filesystem::path> provider_candidates(std::string_view name,
+                                                       const std::filesystem::path& plugin_dir) {
+    std::vector<std::filesystem::path> candidates;
+    visit_candidates(name, plugin_dir, [&candidates](const std::filesystem::path& candidate) {
+        candidates.push_back(candidate);
+        return false;
+    });
     return candidates;
 }
 
@@ -272,15 +293,21 @@ std::filesystem::path find_provider(std::string_view name, const std::filesystem
         throw ConfigError("provider name '" + std::string(name) +
                           "' must be a plain name such as env; use provider-path for a file path");
     }
+    std::filesystem::path found;
     std::string tried;
-    for (const auto& candidate : provider_candidates(name, plugin_dir)) {
+    visit_candidates(name, plugin_dir, [&](const std::filesystem::path& candidate) {
         std::error_code error;
         if (std::filesystem::is_regular_file(candidate, error)) {
-            return candidate;
+            found = candidate;
+            return true;
         }
         tried += (tried.empty() ? "" : ", ") + candidate.string();
+        return false;
+    });
+    if (found.empty()) {
+        throw PluginError("no provider named '" + std::string(name) + "' (looked for " + tried + ")");
     }
-    throw PluginError("no provider named '" + std::string(name) + "' (looked for " + tried + ")");
+    return found;
 }
 
 std::filesystem::path provider_file(const std::filesystem::path& explicit_path, std::string_view name,

@@ -10,10 +10,10 @@ Checks:
     libcurl.so.4 for vault.so); the highest GLIBC_ symbol version is at most 2.34;
   - an empty root holding only the dynamic loader, libc.so.6, libm.so.6 and /proc (mounted here, always
     unmounted), with the folder unpacked into it: sdksign run there as CGI with chroot signs a request with
-    env.so, and with file.so (a .env file in the root), and both tokens verify. Each of those requests
-    throws and catches an exception (the Video credential is absent), so the static unwinder works there
-    without libgcc_s.so.1 (bundle/dl_find_object.cpp). The control: the normal build's sdksign, which
-    needs Botan, Boost and libfcgi from the system, cannot start there.
+    env.so, and with file.so (a .env file in the root), and both tokens verify. A request to the Video SDK
+    endpoint, whose credential is absent, throws and catches the provider's "not found" and answers 404,
+    so the static unwinder works there without libgcc_s.so.1 (bundle/dl_find_object.cpp). The control: the
+    normal build's sdksign, which needs Botan, Boost and libfcgi from the system, cannot start there.
 
 Needs root (chroot, mount). Prints one line per check, then "N passed, M failed"; exits 1 on any failure.
 """
@@ -180,6 +180,15 @@ def main():
                                                     "ZOOM_MEETING_SDK_SECRET": secret})
         report.check("in the root, sdksign as CGI with env.so signs, and the token verifies",
                      signed_problems(result, secret))
+        # The Video SDK endpoint with only the Meeting credential set: the provider's "not found" is thrown
+        # and caught, so the static unwinder runs there without libgcc_s.so.1.
+        status, out, err = run_cgi(root, "/sdksign/sdksign", {"ZOOM_MEETING_SDK_KEY": tokens.TEST_KEY,
+                                                              "ZOOM_MEETING_SDK_SECRET": secret,
+                                                              "PATH_INFO": "/videosdk"})
+        report.check("in the root, the Video SDK endpoint without its credential answers 404 JSON (an "
+                     "exception thrown and caught)",
+                     [] if status == 0 and out.startswith(b"Status: 404") and b'"errors"' in out else
+                     [f"exit status {status}, answer {out[:300]!r}, stderr {err[-300:]!r}"])
 
         home = os.path.join(root, "home", "you")
         os.makedirs(home)
