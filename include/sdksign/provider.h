@@ -27,6 +27,9 @@
  *      - a provider built against this header loads in an older sdksign host too, which never calls
  *        `set_host`: such a provider must work without a host table (its log lines are then dropped, or
  *        written by the provider itself).
+ *    So fill a table with designated initializers (`.fetch = my_fetch`): a member that a later header
+ *    appends is then NULL without a word, where a positional initializer one member short draws a
+ *    -Wextra warning (an error under -Werror) when the provider is rebuilt against that header.
  *  - One provider can serve several named credentials (SDKSIGN_CREDENTIAL_MEETING and
  *    SDKSIGN_CREDENTIAL_VIDEO today), so a new kind of credential needs no new ABI version.
  *
