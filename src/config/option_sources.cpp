@@ -190,12 +190,14 @@ void read_command_line(const std::vector<std::string>& rest, GatheredOptions& op
                                   " needs its value after '=', as in " + option.original_tokens.front() +
                                   "=VALUE");
             } else if (option.unregistered) {
-                // A provider's option: the first one given is kept, as Boost does for host options.
-                if (!options.sections.contains(option.string_key)) {
-                    const std::string value = option.value.empty() ? std::string() : option.value.front();
-                    options.sections.emplace(option.string_key,
-                                             std::make_pair(value, "--" + option.string_key));
+                // A provider's option, given once: Boost refuses a repeated host option in these words, and
+                // the environment refuses two variables for one option.
+                if (options.sections.contains(option.string_key)) {
+                    throw ConfigError("command line: option '" + option.string_key +
+                                      "' cannot be specified more than once");
                 }
+                const std::string value = option.value.empty() ? std::string() : option.value.front();
+                options.sections.emplace(option.string_key, std::make_pair(value, "--" + option.string_key));
             } else {
                 host.options.push_back(option);
             }

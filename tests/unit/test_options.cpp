@@ -486,6 +486,21 @@ BOOST_AUTO_TEST_CASE(section_options_from_every_source) {
     BOOST_TEST(contains(file_only.section_options.at("env.key-var").second, file));
 }
 
+BOOST_AUTO_TEST_CASE(a_provider_option_is_given_once_on_the_command_line) {
+    // As a host option: the second value is refused, not dropped, and neither value is shown.
+    for (const Strings& arguments :
+         {Strings{"--env.key-var=A", "--env.key-var=B"}, Strings{"--env.key-var=A", "--env.key-var=A"}}) {
+        BOOST_TEST_CONTEXT(arguments.back()) {
+            BOOST_TEST(config_error(arguments, {}) ==
+                       "command line: option 'env.key-var' cannot be specified more than once");
+        }
+    }
+    BOOST_TEST(config_error({"--threads=2", "--threads=3"}, {}) ==
+               "command line: option 'threads' cannot be specified more than once");
+    const auto different = parse_options({"--env.key-var=A", "--env.secret-var=B"}, {});
+    BOOST_TEST(different.section_options.size() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(section_option_values_need_an_equals_sign) {
     // "--env.key-var X" would otherwise lose X to the positional arguments.
     BOOST_TEST(config_error({"--env.key-var", "X"}, {}) ==
