@@ -256,10 +256,13 @@ class VaultServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def vault_config(address, stale_after=300, refresh_ms=100, fetch_timeout_ms=1000):
+def vault_config(address, stale_after=300, refresh_ms=100, fetch_timeout_ms=1000, video_path=None):
+    """sdksign.conf for the vault provider: the Meeting SDK credential at sdksign/meeting, and the Video SDK one
+    at `video_path` when it is given."""
     return (f"provider = vault\nrefresh-interval-ms = {refresh_ms}\nstale-after = {stale_after}\n"
             f"fetch-timeout-ms = {fetch_timeout_ms}\n\n"
-            f"[vault]\naddress = {address}\ntoken = root\nmount = secret\npath = sdksign/meeting\n")
+            f"[vault]\naddress = {address}\ntoken = root\nmount = secret\npath = sdksign/meeting\n"
+            + (f"video-path = {video_path}\n" if video_path else ""))
 
 
 def sign_ok(status, body):

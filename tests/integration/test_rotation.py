@@ -6,7 +6,8 @@ the Vault test server (provider `vault`, through the server's control API).
 
 The file holds a Meeting SDK and a Video SDK credential, and the load mixes `POST /` and `POST /videosdk`: most
 writes change both credentials, every fifth changes only the Video SDK one and another fifth only the Meeting
-SDK one, so each is seen rotating with the other and alone. The Vault phase rotates the Meeting SDK one.
+SDK one, so each is seen rotating with the other and alone. The Vault phase does the same with the two
+credentials at two secret paths (`path`, `video-path`), each rotation written path by path.
 
 What it checks, for each source and each rotated credential:
   - zero failed requests: every answer is a 200 with a token;
@@ -210,21 +211,30 @@ def file_phase(args, report, lighttpd):
 
 
 def vault_phase(args, report, lighttpd):
-    meeting = Rotation("meeting", "vault", args.rotations + 1, report)
+    writes = args.rotations
+    rotations = [Rotation(kind, f"vault-{kind}", 1 + sum(1 for i in range(1, writes + 1) if i % 5 != kept), report)
+                 for kind, kept in KEPT_AT.items()]
+    paths = {"meeting": "sdksign/meeting", "video": "sdksign/video"}
     vault = rs.VaultServer(args.vault_server)
     server = None
     try:
-        vault.write_secret(*meeting.current())
+        for rotation in rotations:
+            vault.write_secret(*rotation.current(), path=paths[rotation.kind])
         server = rs.Lighttpd(lighttpd, args.source_root, args.sdksign, args.vault_plugin_dir,
-                             rs.vault_config(vault.address, refresh_ms=REFRESH_MS))
+                             rs.vault_config(vault.address, refresh_ms=REFRESH_MS, video_path=paths["video"]))
         report.check("[vault] lighttpd serves sdksign with the vault provider",
                      [server.problem] if server.problem else [], f"port {server.port}")
         if server.problem:
             print(report.scrub(server.log()[-3000:]), flush=True)
             return
-        run_load_and_rotate(report, "vault", server, lambda _i, when: vault.write_secret(*meeting.advance(when)),
-                            args.rotations, [meeting], args.interval)
-        check_log(report, "vault", server, [meeting])
+
+        def rotate(i, when):
+            for rotation in rotations:
+                if i % 5 != KEPT_AT[rotation.kind]:
+                    vault.write_secret(*rotation.advance(when), path=paths[rotation.kind])
+
+        run_load_and_rotate(report, "vault", server, rotate, writes, rotations, args.interval)
+        check_log(report, "vault", server, rotations)
     finally:
         if server is not None:
             server.close()
