@@ -44,18 +44,16 @@ void CredentialLoader::load(std::string_view name) {
     if (attempt(name, false)) {
         return;
     }
+    // Absent. The other was tried before only if it was configured: were it absent, `name` would have been
+    // tried right after it, here.
     const std::string_view other = name == meeting_credential ? video_credential : meeting_credential;
     if (tried(other)) {
-        if (store_.configured(other)) {
-            return;
-        }
-    } else {
-        tried(other) = true;
-        if (attempt(other, false)) {
-            return;
-        }
+        return;
     }
-    attempt(meeting_credential, true);
+    tried(other) = true;
+    if (!attempt(other, false)) {
+        attempt(meeting_credential, true);
+    }
 }
 
 void CredentialLoader::load_all() {

@@ -46,6 +46,11 @@ SETTLED_LOAD_S = 0.5
 KEPT_AT = {"meeting": 0, "video": 3}
 
 
+def changes(i, kind):
+    """Whether write i of a source changes the `kind` credential (see KEPT_AT)."""
+    return i % 5 != KEPT_AT[kind]
+
+
 def make_credentials(count, label):
     return [(f"rot-{label}-key-{i}", f"rot-{label}-secret-{i}-" + secrets.token_urlsafe(12)) for i in range(count)]
 
@@ -78,6 +83,13 @@ class Rotation:
         if self.kind == "meeting":
             return document.get("sdkKey") == key and claims.get("appKey") == key and claims.get("sdkKey") == key
         return list(document) == ["signature"] and claims.get("app_key") == key
+
+
+def rotations_for(label, writes, report):
+    """The Meeting and the Video SDK credential of a source written `writes` times, each with one more
+    credential than the writes that change it."""
+    return [Rotation(kind, f"{label}-{kind}", 1 + sum(1 for i in range(1, writes + 1) if changes(i, kind)), report)
+            for kind in KEPT_AT]
 
 
 def dotenv_text(index, meeting, video):
@@ -180,8 +192,7 @@ def check_log(report, label, server, rotations):
 
 def file_phase(args, report, lighttpd):
     writes = args.rotations
-    rotations = [Rotation(kind, f"file-{kind}", 1 + sum(1 for i in range(1, writes + 1) if i % 5 != kept), report)
-                 for kind, kept in KEPT_AT.items()]
+    rotations = rotations_for("file", writes, report)
     meeting, video = rotations
     directory = tempfile.mkdtemp(prefix="sdksign-rotfile-")
     path = os.path.join(directory, "zoom.env")
@@ -198,7 +209,7 @@ def file_phase(args, report, lighttpd):
 
         def rotate(i, when):
             for rotation in rotations:
-                if i % 5 != KEPT_AT[rotation.kind]:
+                if changes(i, rotation.kind):
                     rotation.advance(when)
             text = dotenv_text(i, meeting.current(), video.current())
             (write_atomically if i % 2 else rewrite_in_place)(path, text)
@@ -212,8 +223,7 @@ def file_phase(args, report, lighttpd):
 
 def vault_phase(args, report, lighttpd):
     writes = args.rotations
-    rotations = [Rotation(kind, f"vault-{kind}", 1 + sum(1 for i in range(1, writes + 1) if i % 5 != kept), report)
-                 for kind, kept in KEPT_AT.items()]
+    rotations = rotations_for("vault", writes, report)
     paths = {"meeting": "sdksign/meeting", "video": "sdksign/video"}
     vault = rs.VaultServer(args.vault_server)
     server = None
@@ -230,7 +240,7 @@ def vault_phase(args, report, lighttpd):
 
         def rotate(i, when):
             for rotation in rotations:
-                if i % 5 != KEPT_AT[rotation.kind]:
+                if changes(i, rotation.kind):
                     vault.write_secret(*rotation.advance(when), path=paths[rotation.kind])
 
         run_load_and_rotate(report, "vault", server, rotate, writes, rotations, args.interval)
