@@ -8,6 +8,7 @@ Checks:
     the five error documents and HOSTING.txt, which names the glibc version the binaries need;
   - `readelf -d` of every binary: no NEEDED beyond libc.so.6 and the dynamic loader (and libm.so.6 and
     libcurl.so.4 for vault.so); the highest GLIBC_ symbol version is at most 2.34;
+  - the program has no `cpuid` instruction (`objdump -d`): Botan's CPU probe is replaced;
   - an empty root holding only the dynamic loader, libc.so.6, libm.so.6 and /proc (mounted here, always
     unmounted), with the folder unpacked into it: sdksign run there as CGI with chroot signs a request with
     env.so, and with file.so (a .env file in the root), and both tokens verify. A request to the Video SDK
@@ -70,6 +71,12 @@ def interpreter(path):
         if "Requesting program interpreter:" in line:
             return line.split(":", 1)[1].strip().rstrip("]").strip()
     return None
+
+
+def cpuid_instructions(path):
+    out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", path], capture_output=True, text=True,
+                         check=True).stdout
+    return [line.strip() for line in out.splitlines() if line.split("\t")[-1].split(" ")[0] == "cpuid"]
 
 
 def copy_into_root(root, path):
@@ -136,6 +143,10 @@ def check_folder(report, folder):
         hosting = f.read()
     report.check("HOSTING.txt names that glibc version", [] if f"glibc {shown} or later" in hosting else
                  [f"no 'glibc {shown} or later' in it"])
+    # Botan's CPU probe is replaced (bundle/cpu_features.cpp): were the --wrap to miss, because a later Botan
+    # renamed the function, the program would still work, only a few traps per request slower; this says so.
+    report.check("the program has no cpuid instruction (Botan's probe reads the C library's copy)",
+                 cpuid_instructions(os.path.join(folder, "sdksign")))
 
 
 def main():

@@ -21,6 +21,9 @@ Botan's locked pool sized for one request (VmLck at most process/locked_pool.hpp
 Then --help, `sdksign check` and `sdksign sign`, started with the secret in their environment and configuration,
 must not print it.
 
+With --bundle TARBALL (the suite `bundle`), the same checks for scripts/bundle's folder, whose program gets the
+pages of Botan's locked pool from its own allocator (bundle/locked_pages.cpp) rather than from Botan's.
+
 Only the Python standard library. Needs root (to read another user's /proc/PID/mem and to start the worker as
 nobody).
 """
@@ -36,6 +39,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 
@@ -302,10 +306,31 @@ def check_worker(report, name, worker, secret, secret_in_environment_expected):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sdksign", required=True)
-    parser.add_argument("--plugin-dir", action="append", required=True, help="env, file and vault plugin folders")
+    parser.add_argument("--sdksign")
+    parser.add_argument("--plugin-dir", action="append", help="env, file and vault plugin folders")
+    parser.add_argument("--bundle", help="instead of --sdksign and --plugin-dir: scripts/bundle's tarball, whose "
+                        "folder sdksign/ holds the program and the three providers")
     parser.add_argument("--vault-server", required=True)
     args = parser.parse_args()
+    unpacked = None
+    if args.bundle:
+        if args.sdksign or args.plugin_dir:
+            parser.error("--bundle replaces --sdksign and --plugin-dir")
+        unpacked = tempfile.mkdtemp(prefix="sdksign-bundle-")
+        with tarfile.open(args.bundle) as tar:
+            tar.extractall(unpacked)
+        args.sdksign = os.path.join(unpacked, "sdksign", "sdksign")
+        args.plugin_dir = [os.path.join(unpacked, "sdksign")]
+    elif not args.sdksign or not args.plugin_dir:
+        parser.error("give --sdksign and --plugin-dir, or --bundle")
+    try:
+        return check_all(args)
+    finally:
+        if unpacked:
+            shutil.rmtree(unpacked, ignore_errors=True)
+
+
+def check_all(args):
 
     report = rs.Report()
     if os.geteuid() != 0:
