@@ -13,7 +13,9 @@ Checks:
     unmounted), with the folder unpacked into it: sdksign run there as CGI with chroot signs a request with
     env.so, and with file.so (a .env file in the root), and both tokens verify. A request to the Video SDK
     endpoint, whose credential is absent, throws and catches the provider's "not found" and answers 404,
-    so the static unwinder works there without libgcc_s.so.1 (bundle/dl_find_object.cpp). The control: the
+    so the static unwinder works there without libgcc_s.so.1 (bundle/dl_find_object.cpp). The commands
+    --version, --help (with the env provider's options), check, sign and verify (the token on standard
+    input) work there too. The control: the
     normal build's sdksign, which needs Botan, Boost and libfcgi from the system, cannot start there.
 
 Needs root (chroot, mount). Prints one line per check, then "N passed, M failed"; exits 1 on any failure.
@@ -105,6 +107,24 @@ def run_cgi(root, program, env):
     completed = subprocess.run([chroot, root, program], input=BODY, env=full_env, capture_output=True,
                                timeout=RUN_TIMEOUT_S)
     return completed.returncode, completed.stdout, completed.stderr.decode("utf-8", "replace")
+
+
+def run_command(root, args, env, stdin=b""):
+    """sdksign in the root with chroot, as a command (no web server): (exit status, stdout, stderr)."""
+    full_env = {"PATH": "/"}
+    full_env.update(env)
+    chroot = shutil.which("chroot") or "/usr/sbin/chroot"
+    completed = subprocess.run([chroot, root, "/sdksign/sdksign"] + args, input=stdin, env=full_env,
+                               capture_output=True, timeout=RUN_TIMEOUT_S)
+    return completed.returncode, completed.stdout.decode("utf-8", "replace"), \
+        completed.stderr.decode("utf-8", "replace")
+
+
+def command_problems(result, expected_in_stdout):
+    status, out, err = result
+    if status == 0 and expected_in_stdout in out:
+        return []
+    return [f"exit status {status}, stdout {out[:300]!r}, stderr {err[-300:]!r}"]
 
 
 def signed_problems(result, secret):
@@ -200,6 +220,25 @@ def main():
                      "exception thrown and caught)",
                      [] if status == 0 and out.startswith(b"Status: 404") and b'"errors"' in out else
                      [f"exit status {status}, answer {out[:300]!r}, stderr {err[-300:]!r}"])
+
+        # What an admin runs by hand over SSH on the host: the commands work there too.
+        credentials = {"ZOOM_MEETING_SDK_KEY": tokens.TEST_KEY, "ZOOM_MEETING_SDK_SECRET": secret}
+        report.check("in the root, sdksign --version prints the version",
+                     command_problems(run_command(root, ["--version"], {}), "sdksign "))
+        report.check("in the root, sdksign --help lists the env provider's options",
+                     command_problems(run_command(root, ["--help"], {}), "env.key-var"))
+        report.check("in the root, sdksign check reports the credential",
+                     command_problems(run_command(root, ["check"], credentials), "ok: provider env"))
+        status, out, err = run_command(root, ["sign", BODY.decode()], credentials)
+        try:
+            token = json.loads(out)["signature"]
+        except (ValueError, KeyError, TypeError):
+            token = ""
+        report.check("in the root, sdksign sign prints a token that verifies",
+                     [] if status == 0 and token and tokens.verify_signature(token, secret) else
+                     [f"exit status {status}, stdout {out[:300]!r}, stderr {err[-300:]!r}"])
+        report.check("in the root, sdksign verify reads the token from standard input and accepts it",
+                     command_problems(run_command(root, ["verify"], credentials, token.encode()), "valid"))
 
         home = os.path.join(root, "home", "you")
         os.makedirs(home)
