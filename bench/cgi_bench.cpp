@@ -1,10 +1,11 @@
 // The cost of one CGI request, process start to exit: spawn the program with a CGI environment, write the
 // body to its stdin, read its stdout to the end, wait for it. Programs are run in turn (A, B, A, B, ...) so
 // that both see the same machine; prints "label<TAB>median_us<TAB>mean_us" per program, the label being the
-// program's path, prefixed with NAME=VALUE when --with gave it an extra variable (which replaces the same
-// variable of the environment cgi_bench was started with).
+// program's path, prefixed with the changes to its environment: --with NAME=VALUE gives the next program a
+// variable (replacing the same variable of the environment cgi_bench was started with), --without NAME
+// takes one away from it; each may be given more than once.
 //
-//   cgi_bench --requests N --body TEXT [--with NAME=VALUE] PROGRAM [[--with NAME=VALUE] PROGRAM]...
+//   cgi_bench --requests N --body TEXT [--with NAME=VALUE | --without NAME]... PROGRAM [...]
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,10 +73,11 @@ int main(int argc, char** argv) {
     std::string body;
     struct Program {
         std::string path;
-        std::string extra; // one more NAME=VALUE for this program only, or empty
+        std::vector<std::string> with; // NAME=VALUE, for this program only
+        std::vector<std::string> without; // NAME, taken away for this program only
     };
     std::vector<Program> programs;
-    std::string next_extra;
+    Program next;
     for (int i = 1; i < argc; ++i) {
         const std::string_view argument = argv[i];
         if (argument == "--requests" && i + 1 < argc) {
@@ -83,10 +85,13 @@ int main(int argc, char** argv) {
         } else if (argument == "--body" && i + 1 < argc) {
             body = argv[++i];
         } else if (argument == "--with" && i + 1 < argc) {
-            next_extra = argv[++i];
+            next.with.emplace_back(argv[++i]);
+        } else if (argument == "--without" && i + 1 < argc) {
+            next.without.emplace_back(argv[++i]);
         } else {
-            programs.push_back({std::string(argument), next_extra});
-            next_extra.clear();
+            next.path = argument;
+            programs.push_back(std::move(next));
+            next = Program{};
         }
     }
     if (programs.empty()) {
@@ -111,16 +116,25 @@ int main(int argc, char** argv) {
     }
     std::vector<std::vector<char*>> environments;
     for (auto& program : programs) {
-        // The extra variable replaces one of the same name: sdksign refuses an option given twice.
-        const std::string_view name = std::string_view(program.extra).substr(0, program.extra.find('=') + 1);
+        // A variable given replaces one of the same name: sdksign refuses an option given twice.
+        std::vector<std::string> dropped;
+        for (const auto& variable : program.with) {
+            dropped.push_back(variable.substr(0, variable.find('=') + 1));
+        }
+        for (const auto& name : program.without) {
+            dropped.push_back(name + "=");
+        }
         environments.emplace_back();
         for (char* entry : shared) {
-            if (name.empty() || !std::string_view(entry).starts_with(name)) {
+            const bool drop = std::any_of(dropped.begin(), dropped.end(), [&](const std::string& name) {
+                return std::string_view(entry).starts_with(name);
+            });
+            if (!drop) {
                 environments.back().push_back(entry);
             }
         }
-        if (!program.extra.empty()) {
-            environments.back().push_back(program.extra.data());
+        for (auto& variable : program.with) {
+            environments.back().push_back(variable.data());
         }
         environments.back().push_back(nullptr);
     }
@@ -142,8 +156,14 @@ int main(int argc, char** argv) {
         const double mean =
             std::accumulate(times.begin(), times.end(), 0.0) / static_cast<double>(times.size());
         std::sort(times.begin(), times.end());
-        const std::string label =
-            programs[p].extra.empty() ? programs[p].path : programs[p].extra + " " + programs[p].path;
+        std::string label;
+        for (const auto& variable : programs[p].with) {
+            label += variable + " ";
+        }
+        for (const auto& name : programs[p].without) {
+            label += "-" + name + " ";
+        }
+        label += programs[p].path;
         std::printf("%s\t%.1f\t%.1f\n", label.c_str(), times[times.size() / 2], mean);
     }
     return 0;

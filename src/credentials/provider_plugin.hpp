@@ -79,6 +79,11 @@ private:
     void* state_ = nullptr;
 };
 
+/// The folder of the program's file: the file `started_as` names (the path the program was started by,
+/// getauxval(AT_EXECFN)) with every symbolic link resolved, as /proc/self/exe names it; /proc/self/exe's
+/// folder when `started_as` is null or names nothing now; empty when neither is known.
+std::filesystem::path program_folder(const char* started_as);
+
 /// Where a provider named `name` is looked for, in order: `plugin_dir` alone when it is set; otherwise the
 /// executable's own folder, its `../lib/sdksign`, the install's plugin folder relative to the executable
 /// (relocated installs), then the compiled-in plugin folder.

@@ -253,6 +253,41 @@ BOOST_AUTO_TEST_CASE(looks_beside_the_executable_then_in_lib_then_in_the_install
                std::vector<std::filesystem::path>{"/opt/x/env.so"});
 }
 
+BOOST_AUTO_TEST_CASE(finds_the_program_folder_through_symbolic_links) {
+    const auto here = std::filesystem::read_symlink("/proc/self/exe").parent_path();
+    const auto program = std::filesystem::read_symlink("/proc/self/exe");
+    const auto dir = std::filesystem::temp_directory_path() / "sdksign-program-folder-test";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir / "elsewhere");
+    // Started through a link in another folder (a cgi-bin entry pointing at an installed binary): the
+    // providers are looked for beside the binary, not beside the link, as /proc/self/exe says.
+    std::filesystem::create_symlink(program, dir / "elsewhere" / "sdksign");
+    std::filesystem::create_directory_symlink(dir / "elsewhere", dir / "linked-folder");
+    struct Row {
+        std::string started_as;
+        std::filesystem::path folder;
+    };
+    const std::vector<Row> rows{
+        {program.string(), here},
+        {(dir / "elsewhere" / "sdksign").string(), here},
+        {(dir / "linked-folder" / "sdksign").string(), here},
+        // A path that names nothing now (the file was moved after the start): /proc/self/exe decides.
+        {(dir / "gone" / "sdksign").string(), here},
+    };
+    for (const auto& row : rows) {
+        BOOST_TEST_CONTEXT(row.started_as) {
+            BOOST_TEST(sdksign::credentials::program_folder(row.started_as.c_str()) == row.folder);
+        }
+    }
+    BOOST_TEST(sdksign::credentials::program_folder(nullptr) == here);
+    // A relative path is resolved from the working directory, which sdksign never changes before this.
+    const auto previous = std::filesystem::current_path();
+    std::filesystem::current_path(dir);
+    BOOST_TEST(sdksign::credentials::program_folder("elsewhere/sdksign") == here);
+    std::filesystem::current_path(previous);
+    std::filesystem::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(store_with_provider)
