@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <numeric>
 #include <string>
 #include <string_view>
@@ -37,7 +38,9 @@ bool run_once(const std::string& program, const std::vector<char*>& environment,
     posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&actions, to_child[1]);
     posix_spawn_file_actions_addclose(&actions, from_child[0]);
-    std::array<char*, 2> argv{const_cast<char*>(program.c_str()), nullptr};
+    // posix_spawn takes argv as char* const[]: a copy it may point into, rather than a const_cast.
+    std::string argv0 = program;
+    std::array<char*, 2> argv{argv0.data(), nullptr};
     pid_t pid = 0;
     const int spawned =
         ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environment.data());
@@ -95,7 +98,7 @@ int main(int argc, char** argv) {
         }
     }
     if (programs.empty()) {
-        std::fprintf(stderr, "usage: cgi_bench --requests N --body TEXT PROGRAM...\n");
+        std::cerr << "usage: cgi_bench --requests N --body TEXT PROGRAM...\n";
         return 2;
     }
     std::vector<std::string> variables = {
@@ -144,7 +147,7 @@ int main(int argc, char** argv) {
         for (std::size_t p = 0; p < programs.size(); ++p) {
             const auto start = std::chrono::steady_clock::now();
             if (!run_once(programs[p].path, environments[p], body)) {
-                std::fprintf(stderr, "cgi_bench: %s failed\n", programs[p].path.c_str());
+                std::cerr << "cgi_bench: " << programs[p].path << " failed\n";
                 return 1;
             }
             micros[p].push_back(

@@ -44,6 +44,10 @@
 #ifndef SDKSIGN_PROVIDER_H
 #define SDKSIGN_PROVIDER_H
 
+/* A C header, also compiled as C++: C has no <cstddef>, `using`, `constexpr` or templates, so the C++
+ * modernisations clang-tidy suggests cannot apply here. */
+/* NOLINTBEGIN(modernize-*,cppcoreguidelines-macro-usage) */
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -268,5 +272,7 @@ SDKSIGN_EXPORT const struct sdksign_provider* sdksign_provider_v1(void);
 #ifdef __cplusplus
 }
 #endif
+
+/* NOLINTEND(modernize-*,cppcoreguidelines-macro-usage) */
 
 #endif /* SDKSIGN_PROVIDER_H */

@@ -58,7 +58,9 @@ template<typename Unit, typename Field> std::int64_t load_number(const Field& fi
 std::string number_text(std::int64_t value, int base) {
     std::array<char, 24> digits{};
     const auto written = std::to_chars(digits.data(), digits.data() + digits.size(), value, base).ptr;
-    return (base == 8 ? "0" : "") + std::string(digits.data(), written);
+    std::string text = base == 8 ? "0" : "";
+    text.append(digits.data(), written);
+    return text;
 }
 
 /// Parsed as a 64-bit number whatever the field's type, so "-1" for an unsigned field is out of range
