@@ -69,7 +69,9 @@ constexpr std::array<OptionSpec<EnvProvider>, 4> option_specs{{
         "video-secret-var", "environment variable holding the Video SDK secret"),
 }};
 
-const OptionTable<EnvProvider, option_specs.size()>& option_table() {
+// noexcept: it is first built while the provider is loaded, to fill in its table; a provider that cannot
+// allocate its few option strings then cannot run, and the process ends rather than half-loads it.
+const OptionTable<EnvProvider, option_specs.size()>& option_table() noexcept {
     static const OptionTable<EnvProvider, option_specs.size()> table(option_specs);
     return table;
 }

@@ -128,7 +128,9 @@ constexpr std::array<OptionSpec<FileProvider>, 8> option_specs{{
      }},
 }};
 
-const OptionTable<FileProvider, option_specs.size()>& option_table() {
+// noexcept: it is first built while the provider is loaded, to fill in its table; a provider that cannot
+// allocate its few option strings then cannot run, and the process ends rather than half-loads it.
+const OptionTable<FileProvider, option_specs.size()>& option_table() noexcept {
     static const OptionTable<FileProvider, option_specs.size()> table(option_specs);
     return table;
 }

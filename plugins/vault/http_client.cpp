@@ -196,9 +196,9 @@ struct CurlFree {
 /// A URL as libcurl reads it. Every part is empty when it cannot read it (curl_easy_perform then says why).
 class ParsedUrl {
 public:
-    explicit ParsedUrl(const std::string& url) : url_(curl_url()) {
-        valid_ = url_ && curl_url_set(url_.get(), CURLUPART_URL, url.c_str(), 0) == CURLUE_OK;
-    }
+    explicit ParsedUrl(const std::string& url)
+        : url_(curl_url()),
+          valid_(url_ && curl_url_set(url_.get(), CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) { }
 
     [[nodiscard]] std::string part(CURLUPart which, unsigned int flags = 0) const {
         char* raw = nullptr;
@@ -361,15 +361,15 @@ HttpResponse HttpClient::perform(const HttpRequest& request) {
     set(curl, CURLOPT_URL, curl_url.c_str());
     set(curl, CURLOPT_CONNECT_TO, connect_to.get());
     // Chosen per request: a redirect may change the scheme or the host. An empty CURLOPT_PROXY means no
-    // proxy and an empty CURLOPT_NOPROXY no exceptions, whatever the environment says.
-    if (!handle_->unix_socket.empty()) {
+    // proxy and an empty CURLOPT_NOPROXY no exceptions, whatever the environment says. A unix socket never
+    // goes through a proxy; a loopback host only through VAULT_PROXY_ADDR (or VAULT_HTTP_PROXY).
+    const bool direct =
+        !handle_->unix_socket.empty() || (handle_->vault_proxy.empty() && is_loopback_host(host));
+    if (direct) {
         set(curl, CURLOPT_PROXY, "");
         set(curl, CURLOPT_NOPROXY, "");
     } else if (!handle_->vault_proxy.empty()) {
         set(curl, CURLOPT_PROXY, handle_->vault_proxy.c_str());
-        set(curl, CURLOPT_NOPROXY, "");
-    } else if (is_loopback_host(host)) {
-        set(curl, CURLOPT_PROXY, "");
         set(curl, CURLOPT_NOPROXY, "");
     } else {
         set(curl, CURLOPT_PROXY,

@@ -263,7 +263,7 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
         const std::size_t unit_end = std::min(rest.find_first_of("0123456789."), rest.size());
         const std::string_view unit = rest.substr(0, unit_end);
         rest.remove_prefix(unit_end);
-        const auto found =
+        const auto* const found =
             std::find_if(units.begin(), units.end(), [&](const auto& entry) { return entry.first == unit; });
         // Days only as the whole value ("2d"), as parseutil reads it, not inside a Go duration.
         if (found == units.end() || number.size() > 15 || (unit == "d") != days || (days && !rest.empty())) {

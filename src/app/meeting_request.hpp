@@ -18,6 +18,6 @@ using MeetingTokenRequest = TokenRequest<signing::MeetingClaims>;
 using MeetingRequestResult = std::variant<MeetingTokenRequest, RequestRejection>;
 
 /// Parses and validates a JSON body (see RequestBody). An empty body counts as `{}`: a native token.
-MeetingRequestResult parse_meeting_request(std::string_view body);
+MeetingRequestResult parse_meeting_request(std::string_view text);
 
 } // namespace sdksign::app

@@ -250,7 +250,10 @@ std::string clip_for_echo(std::string_view text) {
 }
 
 std::string echo_string(std::string_view text) {
-    return "\"" + clip_for_echo(text) + "\"";
+    std::string quoted = "\"";
+    quoted += clip_for_echo(text);
+    quoted += '"';
+    return quoted;
 }
 
 std::string describe(const Value& value, const RequestBody& body, std::string_view property) {

@@ -48,9 +48,9 @@ public:
     RequestBody& operator=(RequestBody&&) = delete;
     ~RequestBody() = default;
 
-    /// Parses `text`, which must outlive this object. An empty body counts as `{}`, as in the samples.
+    /// Parses `body`, which must outlive this object. An empty body counts as `{}`, as in the samples.
     /// Parsing is iterative, so nesting depth cannot exhaust the stack. nullopt: the body is an object.
-    std::optional<RequestRejection> parse(std::string_view text);
+    std::optional<RequestRejection> parse(std::string_view body);
 
     /// The value of the top-level property `name`, the last one when it is repeated (as JSON.parse keeps
     /// it); null when absent.

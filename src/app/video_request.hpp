@@ -23,6 +23,6 @@ inline constexpr std::string_view video_geo_regions = "AU,BR,CA,CN,DE,HK,IN,JP,M
 
 /// Parses and validates a JSON body (see RequestBody); an empty body counts as `{}`, which lacks the
 /// required role and sessionName.
-VideoRequestResult parse_video_request(std::string_view body);
+VideoRequestResult parse_video_request(std::string_view text);
 
 } // namespace sdksign::app

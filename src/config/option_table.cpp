@@ -57,7 +57,7 @@ template<typename Unit, typename Field> std::int64_t load_number(const Field& fi
 
 std::string number_text(std::int64_t value, int base) {
     std::array<char, 24> digits{};
-    const auto written = std::to_chars(digits.data(), digits.data() + digits.size(), value, base).ptr;
+    auto* const written = std::to_chars(digits.data(), digits.data() + digits.size(), value, base).ptr;
     std::string text = base == 8 ? "0" : "";
     text.append(digits.data(), written);
     return text;

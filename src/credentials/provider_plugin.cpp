@@ -280,7 +280,9 @@ void visit_candidates(std::string_view name, const std::filesystem::path& plugin
     };
     // A folder uploaded whole into cgi-bin/ (binary and plugins side by side), a portable tree with lib/
     // beside bin/, then the installed tree wherever it was copied, and last where meson installed it.
-    const auto here = program_folder(reinterpret_cast<const char*>(::getauxval(AT_EXECFN)));
+    // getauxval gives every entry as an integer; AT_EXECFN's is the address of the path's text.
+    const auto here = program_folder(
+        reinterpret_cast<const char*>(::getauxval(AT_EXECFN))); // NOLINT(performance-no-int-to-ptr)
     if (!here.empty() &&
         (visit(here / file) || visit(here / ".." / "lib" / "sdksign" / file) ||
          visit(here / build_config::plugin_dir_from_bindir / file))) {

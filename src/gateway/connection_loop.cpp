@@ -33,7 +33,7 @@ constexpr std::chrono::milliseconds deadline_step{100};
 /// After running out of descriptors, how long accepting pauses (the listening socket would stay readable).
 constexpr std::chrono::milliseconds accept_pause{100};
 /// A closing connection that keeps sending more than this is closed without reading further.
-constexpr std::size_t drain_limit_bytes = 256 * 1024;
+constexpr std::size_t drain_limit_bytes = std::size_t{256} * 1024;
 constexpr int accepts_per_wakeup = 64;
 constexpr std::uint32_t listen_events = EPOLLIN | EPOLLET;
 /// The most descriptors the loop has slots for, whatever the descriptor limit: the table is allocated (and

@@ -129,7 +129,7 @@ private:
     /// Adds a waiting connection to the epoll set unless it is there; false (logged) when that fails.
     bool register_in_epoll(Waiting& waiting) noexcept;
     /// The slot of descriptor `fd`, or null beyond the table.
-    Slot* slot(int fd) const noexcept;
+    [[nodiscard]] Slot* slot(int fd) const noexcept;
     /// One readiness event of a waiting connection; the connection when its head is complete.
     /// `hung_up`: the event said the peer closed its side.
     std::optional<ReadyConnection> on_event(int fd, bool hung_up);
@@ -138,7 +138,7 @@ private:
     Checked check_head(int fd, Phase& phase, std::size_t& bytes_needed, bool hung_up);
     Outcome drain(int fd);
     /// This thread's buffer for peeking at heads and dropping drained bytes, allocated once.
-    std::vector<std::uint8_t>& scratch() const;
+    [[nodiscard]] std::vector<std::uint8_t>& scratch() const;
     void enforce_deadlines();
     bool peer_allowed(const void* address, std::size_t length) const;
 
