@@ -26,7 +26,7 @@ public:
 /// A provider could not deliver a credential; `status` is the provider's sdksign_status.
 class CredentialError : public Error {
 public:
-    CredentialError(int status, const std::string& message) : Error(message), status_(status) {}
+    CredentialError(int status, const std::string& message) : Error(message), status_(status) { }
     [[nodiscard]] int status() const noexcept { return status_; }
 
 private:

@@ -27,14 +27,14 @@ SDKSIGN_SERVE_PACKAGES=(
 # vault provider's TLS tests), clang with its sanitizer and libFuzzer runtime, valgrind, wrk, the web
 # servers of the deploy tests, Debian's chromium driven through chromedriver by python3-selenium (the
 # browser test), debootstrap and git for the fresh suite, what the package suite builds and checks the
-# Debian packages with (debhelper, dpkg-dev, lintian), and groff-base to render the man pages (the docs
-# suite).
+# Debian packages with (debhelper, dpkg-dev, lintian), groff-base to render the man pages (the docs
+# suite), and clang-format for the format test (and clang-tidy for a developer's lint, docs/testing.md).
 # shellcheck disable=SC2034
 SDKSIGN_TEST_PACKAGES=(
     "${SDKSIGN_SERVE_PACKAGES[@]}"
     openssl
     groff-base
-    clang libclang-rt-14-dev
+    clang libclang-rt-14-dev clang-format clang-tidy
     valgrind wrk
     apache2 libapache2-mod-fcgid nginx spawn-fcgi
     chromium chromium-driver python3-selenium
