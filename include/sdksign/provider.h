@@ -56,13 +56,13 @@ extern "C" {
 #endif
 
 /** The ABI version this header describes; a provider returns it in `sdksign_provider::abi_version`. */
-#define SDKSIGN_PROVIDER_ABI 1u
+#define SDKSIGN_PROVIDER_ABI 1U
 
 /** Name of the symbol every provider exports (a function of type `sdksign_provider_entry`). */
 #define SDKSIGN_PROVIDER_ENTRY "sdksign_provider_v1"
 
 /** The longest provider name the host accepts, in bytes. */
-#define SDKSIGN_PROVIDER_NAME_MAX 64u
+#define SDKSIGN_PROVIDER_NAME_MAX 64U
 
 /** The credential of a Meeting SDK app (the host's `POST /` endpoint); the `credential` of `fetch`. */
 #define SDKSIGN_CREDENTIAL_MEETING "meeting"

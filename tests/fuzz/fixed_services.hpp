@@ -34,7 +34,8 @@ private:
 } // namespace sdksign::fuzz
 
 // Refusals are logged at info, one line per input: at millions of inputs that is most of the run's time.
-extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
+// Defined here, once per fuzz target (each is one translation unit that includes this file).
+extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) { // NOLINT(misc-definitions-in-headers)
     sdksign::log::set_level(sdksign::log::Level::warn);
     return 0;
 }

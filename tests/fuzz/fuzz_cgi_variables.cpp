@@ -1,11 +1,10 @@
 // libFuzzer target: the gateway's reading of CGI/FastCGI variables (names, duplicates, missing or huge
 // values, CONTENT_LENGTH of any shape) into an http::Request. Each NUL-separated piece of the input is one
 // "NAME=value" entry, the way FastCGI params and a CGI environment arrive.
+#include "fuzz_support.hpp"
 #include "gateway/cgi_variables.hpp"
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -31,17 +30,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto request = sdksign::gateway::request_from_variables(pointers.data());
     // The invariants the router relies on.
     if (request.path.empty() || request.method.data() == nullptr) {
-        std::fprintf(stderr, "property violated: an empty path or a null method\n");
-        std::abort();
+        sdksign::fuzz::violated("an empty path or a null method");
     }
     if (request.body_incomplete && request.content_length.has_value()) {
-        std::fprintf(stderr, "property violated: a parsed length marked malformed\n");
-        std::abort();
+        sdksign::fuzz::violated("a parsed length marked malformed");
     }
     for (const auto& [name, value] : request.headers) {
         if (name.find('=') != std::string_view::npos) {
-            std::fprintf(stderr, "property violated: '=' in a header name\n");
-            std::abort();
+            sdksign::fuzz::violated("'=' in a header name");
         }
     }
     return 0;

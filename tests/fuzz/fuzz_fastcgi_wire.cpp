@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -53,11 +54,11 @@ using sdksign::fuzz::violated;
 class WireServer {
 public:
     WireServer() {
-        char folder[] = "/tmp/sdksign-fuzz-wire-XXXXXX";
-        if (::mkdtemp(folder) == nullptr) {
+        std::string folder = "/tmp/sdksign-fuzz-wire-XXXXXX";
+        if (::mkdtemp(folder.data()) == nullptr) {
             violated("cannot make a folder for the socket");
         }
-        path_ = std::string(folder) + "/fcgi.sock";
+        path_ = folder + "/fcgi.sock";
         listen_ = sdksign::gateway::open_listen_socket(path_, 0600);
         if (FCGX_Init() != 0) {
             violated("FCGX_Init failed");
@@ -85,7 +86,7 @@ public:
         const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_un address{};
         address.sun_family = AF_UNIX;
-        std::strncpy(address.sun_path, path_.c_str(), sizeof(address.sun_path) - 1);
+        std::strncpy(&address.sun_path[0], path_.c_str(), sizeof(address.sun_path) - 1);
         if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
             violated("the server no longer accepts connections");
         }
@@ -144,15 +145,15 @@ std::string exchange(const WireServer& server, std::string_view bytes, unsigned 
                 std::to_string(waited.count()) + " ms after the close)";
             violated(report.c_str());
         }
-        char buffer[4096];
-        const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+        std::array<char, 4096> buffer{};
+        const auto n = ::recv(fd, buffer.data(), buffer.size(), 0);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n <= 0) {
             break; // closed (or reset): the connection has ended
         }
-        received.append(buffer, static_cast<std::size_t>(n));
+        received.append(buffer.data(), static_cast<std::size_t>(n));
     }
     ::close(fd);
     return received;

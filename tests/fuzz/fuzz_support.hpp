@@ -7,7 +7,7 @@ namespace sdksign::fuzz {
 
 /// libFuzzer reports an abort as a crash and keeps the input that caused it.
 [[noreturn]] inline void violated(const char* what) {
-    std::fprintf(stderr, "property violated: %s\n", what);
+    static_cast<void>(std::fprintf(stderr, "property violated: %s\n", what));
     std::abort();
 }
 

@@ -26,7 +26,7 @@
 #define MOCK_ABI_VERSION SDKSIGN_PROVIDER_ABI
 #endif
 #ifndef MOCK_NAME
-#define MOCK_NAME "mock"
+#define MOCK_NAME "mock" // NOLINT(cppcoreguidelines-macro-usage): each variant's build may set its own
 #endif
 
 namespace {
@@ -63,7 +63,7 @@ int create(const sdksign_option* options, std::size_t count, void** state, char*
     (void)options;
     (void)count;
     (void)state;
-    std::snprintf(err, err_len, "mock refuses every configuration");
+    static_cast<void>(std::snprintf(err, err_len, "mock refuses every configuration"));
     return SDKSIGN_E_CONFIG;
 #else
     try {
@@ -91,13 +91,13 @@ int create(const sdksign_option* options, std::size_t count, void** state, char*
             } else if (name == "need-host") {
                 need_host = std::strcmp(value, "1") == 0;
             } else {
-                std::snprintf(err, err_len, "unknown option '%s'", name.c_str());
+                static_cast<void>(std::snprintf(err, err_len, "unknown option '%s'", name.c_str()));
                 delete mock;
                 return SDKSIGN_E_CONFIG;
             }
         }
         if (need_host && host == nullptr) {
-            std::snprintf(err, err_len, "no host table");
+            static_cast<void>(std::snprintf(err, err_len, "no host table"));
             delete mock;
             return SDKSIGN_E_CONFIG;
         }
@@ -107,7 +107,7 @@ int create(const sdksign_option* options, std::size_t count, void** state, char*
         *state = mock;
         return SDKSIGN_OK;
     } catch (...) {
-        std::snprintf(err, err_len, "out of memory");
+        static_cast<void>(std::snprintf(err, err_len, "out of memory"));
         return SDKSIGN_E_UNAVAILABLE;
     }
 #endif
@@ -118,11 +118,11 @@ int create(const sdksign_option* options, std::size_t count, void** state, char*
                            std::size_t err_len) noexcept {
     const auto* mock = static_cast<const MockState*>(state);
     if (std::strcmp(credential, SDKSIGN_CREDENTIAL_MEETING) != 0) {
-        std::snprintf(err, err_len, "no credential named '%s'", credential);
+        static_cast<void>(std::snprintf(err, err_len, "no credential named '%s'", credential));
         return SDKSIGN_E_NOT_FOUND;
     }
     if (mock->fetch_status != SDKSIGN_OK) {
-        std::snprintf(err, err_len, "mock fails with status %d", mock->fetch_status);
+        static_cast<void>(std::snprintf(err, err_len, "mock fails with status %d", mock->fetch_status));
         return mock->fetch_status;
     }
     for (int i = 0; i < mock->puts; ++i) {
@@ -148,7 +148,7 @@ constexpr sdksign_provider table = {
 #endif
     MOCK_NAME,
     "a provider for the loader's tests",
-    option_docs,
+    &option_docs[0],
     create,
 #ifdef MOCK_NULL_FETCH
     nullptr,

@@ -382,7 +382,7 @@ BOOST_AUTO_TEST_CASE(permissions_are_checked_like_ssh) {
 
 BOOST_AUTO_TEST_CASE(refuses_bad_options) {
     const auto library = file_library();
-    const auto config_error = [&](std::vector<ProviderOption> options, const std::string& part) {
+    const auto config_error = [&](const std::vector<ProviderOption>& options, const std::string& part) {
         try {
             Provider provider(library, options);
             BOOST_ERROR("accepted options that should be refused: " << part);

@@ -14,7 +14,7 @@ namespace sdksign::test {
 class CapturedStderr {
 public:
     CapturedStderr() : file_(std::tmpfile()), saved_(::dup(STDERR_FILENO)) {
-        std::fflush(stderr);
+        static_cast<void>(std::fflush(stderr));
         ::dup2(::fileno(file_), STDERR_FILENO);
     }
     CapturedStderr(const CapturedStderr&) = delete;
@@ -23,7 +23,7 @@ public:
     CapturedStderr& operator=(CapturedStderr&&) = delete;
     ~CapturedStderr() {
         restore();
-        std::fclose(file_);
+        static_cast<void>(std::fclose(file_)); // a temporary file: nothing is lost if closing it fails
     }
 
     /// Everything written so far, while capturing goes on (for a test waiting on another thread's line).
@@ -67,7 +67,7 @@ public:
 private:
     void restore() {
         if (saved_ >= 0) {
-            std::fflush(stderr);
+            static_cast<void>(std::fflush(stderr));
             ::dup2(saved_, STDERR_FILENO);
             ::close(saved_);
             saved_ = -1;

@@ -77,7 +77,7 @@ BOOST_AUTO_TEST_CASE(bearer_token_digest_is_sha256_of_the_token) {
                                         0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
     const auto digest = sdksign::app::bearer_token_digest("abc");
     BOOST_TEST(std::vector<std::uint8_t>(digest.begin(), digest.end()) == abc);
-    BOOST_TEST(sdksign::app::bearer_token_digest("").size() == 32u);
+    BOOST_TEST(sdksign::app::bearer_token_digest("").size() == 32U);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

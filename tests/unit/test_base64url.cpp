@@ -106,11 +106,11 @@ BOOST_AUTO_TEST_CASE(append_keeps_what_is_already_there) {
 }
 
 BOOST_AUTO_TEST_CASE(length_formula) {
-    BOOST_TEST(base64url_length(0) == 0u);
-    BOOST_TEST(base64url_length(1) == 2u);
-    BOOST_TEST(base64url_length(2) == 3u);
-    BOOST_TEST(base64url_length(3) == 4u);
-    BOOST_TEST(base64url_length(32) == 43u); // an HMAC-SHA256 tag
+    BOOST_TEST(base64url_length(0) == 0U);
+    BOOST_TEST(base64url_length(1) == 2U);
+    BOOST_TEST(base64url_length(2) == 3U);
+    BOOST_TEST(base64url_length(3) == 4U);
+    BOOST_TEST(base64url_length(32) == 43U); // an HMAC-SHA256 tag
 }
 
 BOOST_AUTO_TEST_CASE(rejects_characters_outside_the_alphabet) {

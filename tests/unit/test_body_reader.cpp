@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(nothing_past_the_declared_length_is_read) {
     std::string storage;
     read_request_body(source, limits(100), storage, request);
     BOOST_TEST(request.body == "12345");
-    BOOST_TEST(source.taken() == 5u);
+    BOOST_TEST(source.taken() == 5U);
     BOOST_TEST(!request.body_incomplete);
 }
 
@@ -69,7 +69,7 @@ BOOST_AUTO_TEST_CASE(a_declared_length_over_the_limit_is_not_read) {
     read_request_body(source, limits(5), storage, request);
     BOOST_TEST(request.body_too_large);
     BOOST_TEST(request.body.empty());
-    BOOST_TEST(source.taken() == 0u);
+    BOOST_TEST(source.taken() == 0U);
 }
 
 BOOST_AUTO_TEST_CASE(an_over_limit_body_is_dropped_up_to_the_discard_bound) {
@@ -80,7 +80,7 @@ BOOST_AUTO_TEST_CASE(an_over_limit_body_is_dropped_up_to_the_discard_bound) {
     read_request_body(source, limits(5, true, 50), storage, request);
     BOOST_TEST(request.body_too_large);
     BOOST_TEST(request.body.empty());
-    BOOST_TEST(source.taken() == 50u);
+    BOOST_TEST(source.taken() == 50U);
 }
 
 BOOST_AUTO_TEST_CASE(without_a_length_the_body_is_read_to_its_end) {
@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(without_a_length_one_byte_past_the_limit_is_too_large) {
     read_request_body(source, limits(5), storage, request);
     BOOST_TEST(request.body_too_large);
     BOOST_TEST(request.body.empty());
-    BOOST_TEST(source.taken() == 6u);
+    BOOST_TEST(source.taken() == 6U);
 }
 
 BOOST_AUTO_TEST_CASE(plain_cgi_without_a_length_has_no_body) {
@@ -109,7 +109,7 @@ BOOST_AUTO_TEST_CASE(plain_cgi_without_a_length_has_no_body) {
     std::string storage;
     read_request_body(source, limits(100, false), storage, request);
     BOOST_TEST(request.body.empty());
-    BOOST_TEST(source.taken() == 0u);
+    BOOST_TEST(source.taken() == 0U);
     BOOST_TEST(!request.body_incomplete);
 }
 

@@ -38,7 +38,7 @@ BOOST_AUTO_TEST_CASE(typical_post) {
     BOOST_TEST(request.body.empty());
     BOOST_TEST(!request.body_too_large);
     BOOST_TEST(!request.body_incomplete);
-    BOOST_TEST_REQUIRE(request.headers.size() == 2u);
+    BOOST_TEST_REQUIRE(request.headers.size() == 2U);
     BOOST_TEST(request.headers[0].first == "ORIGIN");
     BOOST_TEST(request.headers[0].second == "https://app.example.com");
     BOOST_TEST(request.header("Origin") == "https://app.example.com");
@@ -106,7 +106,7 @@ BOOST_AUTO_TEST_CASE(http_variables_become_headers) {
         nullptr,
     };
     const auto request = request_from_variables(variables.data());
-    BOOST_TEST_REQUIRE(request.headers.size() == 4u);
+    BOOST_TEST_REQUIRE(request.headers.size() == 4U);
     BOOST_TEST(request.headers[1].first == "X_FORWARDED_FOR");
     BOOST_TEST(request.header("X-Forwarded-For") == "198.51.100.7");
     BOOST_TEST(request.header("Accept") == "a=b"); // only the first '=' separates
@@ -176,7 +176,7 @@ BOOST_AUTO_TEST_CASE(a_reused_request_keeps_nothing_of_the_previous_one) {
     const std::array<const char*, 3> second{"REQUEST_METHOD=OPTIONS", "HTTP_X_B=2", nullptr};
     sdksign::http::Request request;
     fill_request_from_variables(first.data(), request);
-    BOOST_TEST(request.headers.size() == 2u);
+    BOOST_TEST(request.headers.size() == 2U);
     BOOST_TEST(request.body_incomplete);
     request.body = "left over";
     request.body_too_large = true;
@@ -184,7 +184,7 @@ BOOST_AUTO_TEST_CASE(a_reused_request_keeps_nothing_of_the_previous_one) {
     const auto fresh = request_from_variables(second.data());
     BOOST_TEST(request.method == "OPTIONS");
     BOOST_TEST(request.path == "/");
-    BOOST_TEST_REQUIRE(request.headers.size() == 1u);
+    BOOST_TEST_REQUIRE(request.headers.size() == 1U);
     BOOST_TEST(request.headers[0].first == "X_B");
     BOOST_TEST(!request.content_type);
     BOOST_TEST(!request.content_length);

@@ -46,7 +46,7 @@ BOOST_AUTO_TEST_CASE(default_allows_every_origin_without_vary) {
         add_cors_headers(request, Settings{}, response);
         BOOST_TEST(header(response, "Access-Control-Allow-Origin") == "*");
         BOOST_TEST(!header(response, "Vary").has_value());
-        BOOST_TEST(response.headers.size() == 1u);
+        BOOST_TEST(response.headers.size() == 1U);
     }
 }
 
@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(adding_twice_does_not_duplicate) {
     const auto request = request_from({{"ORIGIN", "https://app.example.com"}});
     add_cors_headers(request, allow_list(), response);
     add_cors_headers(request, allow_list(), response);
-    BOOST_TEST(response.headers.size() == 2u);
+    BOOST_TEST(response.headers.size() == 2U);
 }
 
 BOOST_AUTO_TEST_CASE(preflight_names_the_route_methods_and_max_age) {
@@ -163,7 +163,7 @@ BOOST_AUTO_TEST_CASE(preflight_with_an_allow_list) {
     for (const auto& [name, value] : refused.headers) {
         vary_headers += name == "Vary" ? 1 : 0;
     }
-    BOOST_TEST(vary_headers == 1u);
+    BOOST_TEST(vary_headers == 1U);
 }
 
 BOOST_AUTO_TEST_CASE(allow_list_entries_are_stored_as_browsers_send_origins) {

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-extern "C" int __wrap__dl_find_object(
-    void* address,
-    dl_find_object* result); // NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp)
+// The name is the linker's (--wrap), reserved on purpose.
+// NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp)
+extern "C" int __wrap__dl_find_object(void* address, dl_find_object* result);
 
 namespace {
 
@@ -41,7 +41,9 @@ BOOST_AUTO_TEST_CASE(finds_what_the_c_library_finds) {
          reinterpret_cast<void*>(&boost::unit_test::framework::master_test_suite)},
         {"the stack (no object)", on_the_stack.data()},
         {"address 0 (no object)", nullptr},
-        {"the last page (no object)", reinterpret_cast<void*>(UINTPTR_MAX - 4096)},
+        // An address no object holds, on purpose.
+        {"the last page (no object)",
+         reinterpret_cast<void*>(UINTPTR_MAX - 4096)}, // NOLINT(performance-no-int-to-ptr)
     };
     for (const auto& row : rows) {
         BOOST_TEST_CONTEXT(row.what) {

@@ -46,7 +46,7 @@ struct Connection {
         ::shutdown(peer.get(), SHUT_WR);
     }
     /// What is left unread on our end.
-    std::string rest() const {
+    [[nodiscard]] std::string rest() const {
         std::string out;
         std::array<char, 256> buffer{};
         for (;;) {

@@ -10,7 +10,6 @@
 #include <vector>
 
 using sdksign::vault::interpret_kv_answer;
-using sdksign::vault::KvAnswerContext;
 using sdksign::vault::parse_settings;
 using sdksign::vault::Reply;
 using sdksign::vault::Settings;
@@ -82,7 +81,7 @@ BOOST_AUTO_TEST_CASE(tells_the_other_answers_apart) {
         {404, R"({"data":{"metadata":{"version":2,"deletion_time":"2026-01-01T00:00:00Z"}}})",
          SDKSIGN_E_NOT_FOUND, "is deleted (since 2026-01-01T00:00:00Z)"},
         {403, R"({"errors":["1 error occurred:\n\t* permission denied\n\n"]})", SDKSIGN_E_DENIED,
-         "must allow \"read\" on the path \"secret/data/app/meeting\""},
+         R"(must allow "read" on the path "secret/data/app/meeting")"},
         {403, R"({"errors":["2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n"]})",
          SDKSIGN_E_DENIED, "Vault refused the configured token as invalid"},
         {503, R"({"errors":["Vault is sealed"]})", SDKSIGN_E_UNAVAILABLE, "Vault at http://vault is sealed"},

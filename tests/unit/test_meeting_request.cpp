@@ -360,7 +360,7 @@ BOOST_AUTO_TEST_CASE(invalid_json_is_one_body_error) {
             const auto* rejection = std::get_if<RequestRejection>(&result);
             BOOST_TEST_REQUIRE(rejection != nullptr);
             BOOST_TEST(rejection->status == 400);
-            BOOST_TEST_REQUIRE(rejection->errors.size() == 1u);
+            BOOST_TEST_REQUIRE(rejection->errors.size() == 1U);
             BOOST_TEST(rejection->errors[0].property == "$body");
             BOOST_TEST(rejection->errors[0].reason.starts_with("Body is not valid JSON: "));
             BOOST_TEST(rejection->errors[0].reason.ends_with(")"));

@@ -71,7 +71,7 @@ BOOST_AUTO_TEST_CASE(names_are_unique_and_found) {
 
 BOOST_AUTO_TEST_CASE(every_range_check_takes_its_bounds_and_refuses_beyond_them) {
     const auto rows = rows_of({OptionKind::integer, OptionKind::octal});
-    BOOST_TEST(rows.size() >= 13u);
+    BOOST_TEST(rows.size() >= 13U);
     for (const auto* spec : rows) {
         const int base = spec->kind == OptionKind::octal ? 8 : 10;
         const std::string name(spec->name);
@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(every_range_check_takes_its_bounds_and_refuses_beyond_them)
 
 BOOST_AUTO_TEST_CASE(every_choice_is_taken_and_nothing_else) {
     const auto rows = rows_of({OptionKind::choice});
-    BOOST_TEST(rows.size() >= 5u);
+    BOOST_TEST(rows.size() >= 5U);
     for (const auto* spec : rows) {
         const std::string name(spec->name);
         BOOST_TEST_CONTEXT(name) {

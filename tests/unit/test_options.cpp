@@ -36,6 +36,8 @@ public:
     }
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
+    TempDir(TempDir&&) = delete;
+    TempDir& operator=(TempDir&&) = delete;
     ~TempDir() {
         std::error_code ignored;
         std::filesystem::remove_all(path_, ignored);
@@ -76,8 +78,8 @@ BOOST_AUTO_TEST_CASE(defaults) {
     BOOST_TEST((options.command == Command::serve));
     BOOST_TEST(options.arguments.empty());
     BOOST_TEST(!options.listen.has_value());
-    BOOST_TEST(options.socket_mode == 0660u);
-    BOOST_TEST(options.fastcgi.threads == 4u);
+    BOOST_TEST(options.socket_mode == 0660U);
+    BOOST_TEST(options.fastcgi.threads == 4U);
     BOOST_TEST(options.fastcgi.shutdown_timeout.count() == 5);
     BOOST_TEST(options.provider == "env");
     BOOST_TEST(options.provider_path.empty());
@@ -86,7 +88,7 @@ BOOST_AUTO_TEST_CASE(defaults) {
     BOOST_TEST(options.refresh.refresh_interval.count() == 0);
     BOOST_TEST(options.refresh.stale_after.count() == 300);
     BOOST_TEST(options.section_options.empty());
-    BOOST_TEST(options.app.max_body_bytes == 102400u);
+    BOOST_TEST(options.app.max_body_bytes == 102400U);
     BOOST_TEST(options.app.allowed_origins.empty());
     BOOST_TEST(options.app.cors_max_age_seconds == 7200);
     BOOST_TEST(options.app.iat_backdate_seconds == 0);
@@ -102,17 +104,17 @@ BOOST_AUTO_TEST_CASE(defaults) {
 }
 
 BOOST_AUTO_TEST_CASE(threads_on_the_command_line) {
-    BOOST_TEST(parse_options({"--threads", "8"}, {}).fastcgi.threads == 8u);
-    BOOST_TEST(parse_options({"--threads=8"}, {}).fastcgi.threads == 8u);
-    BOOST_TEST(parse_options({"--threads=1"}, {}).fastcgi.threads == 1u);
-    BOOST_TEST(parse_options({"--threads=256"}, {}).fastcgi.threads == 256u);
+    BOOST_TEST(parse_options({"--threads", "8"}, {}).fastcgi.threads == 8U);
+    BOOST_TEST(parse_options({"--threads=8"}, {}).fastcgi.threads == 8U);
+    BOOST_TEST(parse_options({"--threads=1"}, {}).fastcgi.threads == 1U);
+    BOOST_TEST(parse_options({"--threads=256"}, {}).fastcgi.threads == 256U);
 }
 
 BOOST_AUTO_TEST_CASE(threads_from_the_environment) {
-    BOOST_TEST(parse_options({}, {"SDKSIGN_THREADS=6"}).fastcgi.threads == 6u);
+    BOOST_TEST(parse_options({}, {"SDKSIGN_THREADS=6"}).fastcgi.threads == 6U);
     // Other variables are none of our business, and SDKSIGN without the underscore is not ours either.
     BOOST_TEST(parse_options({}, {"PATH=/usr/bin", "HOME=/root", "SDKSIGNX=1", "SDKSIGN_THREADS=3", "TERM"})
-                   .fastcgi.threads == 3u);
+                   .fastcgi.threads == 3U);
 }
 
 BOOST_AUTO_TEST_CASE(command_line_beats_environment_beats_file) {
@@ -122,18 +124,18 @@ BOOST_AUTO_TEST_CASE(command_line_beats_environment_beats_file) {
     const Strings env{"SDKSIGN_CONFIG=" + file, "SDKSIGN_THREADS=3", "SDKSIGN_LOG_LEVEL=error"};
 
     const auto from_file = parse_options({"--config", file}, {});
-    BOOST_TEST(from_file.fastcgi.threads == 2u);
+    BOOST_TEST(from_file.fastcgi.threads == 2U);
     BOOST_TEST((from_file.log_level == sdksign::log::Level::warn));
     BOOST_TEST(from_file.config_file == file);
 
     const auto from_env = parse_options({}, env);
-    BOOST_TEST(from_env.fastcgi.threads == 3u);
+    BOOST_TEST(from_env.fastcgi.threads == 3U);
     BOOST_TEST((from_env.log_level == sdksign::log::Level::error));
     BOOST_TEST(from_env.app.iat_backdate_seconds == 10); // only the file sets it
     BOOST_TEST(from_env.config_file == file);
 
     const auto from_command_line = parse_options({"--threads=4", "--log-level", "debug"}, env);
-    BOOST_TEST(from_command_line.fastcgi.threads == 4u);
+    BOOST_TEST(from_command_line.fastcgi.threads == 4U);
     BOOST_TEST((from_command_line.log_level == sdksign::log::Level::debug));
     BOOST_TEST(from_command_line.app.iat_backdate_seconds == 10);
 }
@@ -160,8 +162,8 @@ BOOST_AUTO_TEST_CASE(every_host_option_reaches_its_field) {
     const std::vector<Row> rows{
         {{"--listen", "127.0.0.1:9000"}, [](const Options& o) { return o.listen == "127.0.0.1:9000"; }},
         {{"--listen=/run/sdksign.sock"}, [](const Options& o) { return o.listen == "/run/sdksign.sock"; }},
-        {{"--socket-mode=0600"}, [](const Options& o) { return o.socket_mode == 0600u; }},
-        {{"--socket-mode=777"}, [](const Options& o) { return o.socket_mode == 0777u; }},
+        {{"--socket-mode=0600"}, [](const Options& o) { return o.socket_mode == 0600U; }},
+        {{"--socket-mode=777"}, [](const Options& o) { return o.socket_mode == 0777U; }},
         {{"--shutdown-timeout=60"},
          [](const Options& o) { return o.fastcgi.shutdown_timeout.count() == 60; }},
         {{"--provider=vault"}, [](const Options& o) { return o.provider == "vault"; }},
@@ -174,8 +176,8 @@ BOOST_AUTO_TEST_CASE(every_host_option_reaches_its_field) {
          [](const Options& o) { return o.refresh.refresh_interval.count() == 86400000; }},
         {{"--stale-after=0"}, [](const Options& o) { return o.refresh.stale_after.count() == 0; }},
         {{"--stale-after=3600"}, [](const Options& o) { return o.refresh.stale_after.count() == 3600; }},
-        {{"--max-body-bytes=1"}, [](const Options& o) { return o.app.max_body_bytes == 1u; }},
-        {{"--max-body-bytes=16777216"}, [](const Options& o) { return o.app.max_body_bytes == 16777216u; }},
+        {{"--max-body-bytes=1"}, [](const Options& o) { return o.app.max_body_bytes == 1U; }},
+        {{"--max-body-bytes=16777216"}, [](const Options& o) { return o.app.max_body_bytes == 16777216U; }},
         {{"--cors-max-age=0"}, [](const Options& o) { return o.app.cors_max_age_seconds == 0; }},
         {{"--cors-max-age=86400"}, [](const Options& o) { return o.app.cors_max_age_seconds == 86400; }},
         {{"--iat-backdate=3600"}, [](const Options& o) { return o.app.iat_backdate_seconds == 3600; }},
@@ -202,7 +204,7 @@ BOOST_AUTO_TEST_CASE(environment_names_map_to_options) {
     const auto options = parse_options({},
                                        {"SDKSIGN_MAX_BODY_BYTES=2048", "SDKSIGN_DEFAULT_EXPIRATION=3600",
                                         "SDKSIGN_SIGN_PATH=/zoom/sign", "SDKSIGN_FETCH_TIMEOUT_MS=100"});
-    BOOST_TEST(options.app.max_body_bytes == 2048u);
+    BOOST_TEST(options.app.max_body_bytes == 2048U);
     BOOST_TEST(options.app.default_expiration_seconds == 3600);
     BOOST_TEST(options.app.sign_path == "/zoom/sign");
     BOOST_TEST(options.refresh.fetch_timeout.count() == 100);
@@ -427,7 +429,7 @@ BOOST_AUTO_TEST_CASE(config_file_options_in_sections) {
                                 "threads = 2 # a comment\n[ vault ]\naddress = http://127.0.0.1:8200\n"
                                 "[env]\nkey-var = K\n");
     const auto options = parse_options({"--config", file}, {});
-    BOOST_TEST(options.fastcgi.threads == 2u);
+    BOOST_TEST(options.fastcgi.threads == 2U);
     BOOST_TEST(options.section_options.at("vault.address").first == "http://127.0.0.1:8200");
     BOOST_TEST(options.section_options.at("vault.address").second == file + " line 3: option vault.address");
     BOOST_TEST(options.section_options.at("env.key-var").first == "K");
@@ -462,7 +464,7 @@ BOOST_AUTO_TEST_CASE(request_variables_are_never_configuration) {
         {},
         {"HTTP_SDKSIGN_CONFIG=" + missing, "HTTP_SDKSIGN_THREADS=0", "HTTP_SDKSIGN_PROVIDER_PATH=/tmp/x.so",
          "REDIRECT_SDKSIGN_REQUIRE_USER=none", "QUERY_STRING=--threads%3D0", "PATH_INFO=/--threads=0"});
-    BOOST_TEST(options.fastcgi.threads == 4u);
+    BOOST_TEST(options.fastcgi.threads == 4U);
     BOOST_TEST(options.provider_path.empty());
     BOOST_TEST(options.config_file == config::default_config_file);
 }
@@ -474,7 +476,7 @@ BOOST_AUTO_TEST_CASE(section_options_from_every_source) {
     const auto options =
         parse_options({"--config", file, "--env.key-var=CLI_KEY"},
                       {"SDKSIGN_ENV__KEY_VAR=ENV_KEY", "SDKSIGN_ENV__SECRET_VAR=ENV_SECRET"});
-    BOOST_TEST_REQUIRE(options.section_options.size() == 2u);
+    BOOST_TEST_REQUIRE(options.section_options.size() == 2U);
     BOOST_TEST(options.section_options.at("env.key-var").first == "CLI_KEY");
     BOOST_TEST(options.section_options.at("env.key-var").second == "--env.key-var");
     BOOST_TEST(options.section_options.at("env.secret-var").first == "ENV_SECRET");
@@ -498,7 +500,7 @@ BOOST_AUTO_TEST_CASE(a_provider_option_is_given_once_on_the_command_line) {
     BOOST_TEST(config_error({"--threads=2", "--threads=3"}, {}) ==
                "command line: option 'threads' cannot be specified more than once");
     const auto different = parse_options({"--env.key-var=A", "--env.secret-var=B"}, {});
-    BOOST_TEST(different.section_options.size() == 2u);
+    BOOST_TEST(different.section_options.size() == 2U);
 }
 
 BOOST_AUTO_TEST_CASE(section_option_values_need_an_equals_sign) {
@@ -514,7 +516,7 @@ BOOST_AUTO_TEST_CASE(provider_options_are_checked_against_the_docs) {
     };
     const auto options = parse_options({"--env.key-var=MY_KEY"}, {"SDKSIGN_ENV__SECRET_VAR=MY_SECRET"});
     const auto provider = sdksign::credentials::provider_options(options.section_options, "env", docs);
-    BOOST_TEST_REQUIRE(provider.size() == 2u);
+    BOOST_TEST_REQUIRE(provider.size() == 2U);
     BOOST_TEST(provider[0].name == "key-var");
     BOOST_TEST(provider[0].value == "MY_KEY");
     BOOST_TEST(provider[1].name == "secret-var");

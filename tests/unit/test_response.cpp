@@ -115,7 +115,7 @@ BOOST_AUTO_TEST_CASE(set_header_replaces_case_insensitively_in_place) {
     response.set_header("Vary", "Origin");
     response.set_header("Content-Type", "text/plain");
     response.set_header("vary", "Origin, Access-Control-Request-Headers");
-    BOOST_TEST_REQUIRE(response.headers.size() == 2u);
+    BOOST_TEST_REQUIRE(response.headers.size() == 2U);
     BOOST_TEST(response.headers[0].first == "Vary"); // the first spelling and position stay
     BOOST_TEST(response.headers[0].second == "Origin, Access-Control-Request-Headers");
     BOOST_TEST(response.headers[1].second == "text/plain");

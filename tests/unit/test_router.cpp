@@ -1547,14 +1547,14 @@ void check_error_body(const Case& c, const Response& response) {
     document.Parse(response.body.data(), response.body.size());
     BOOST_TEST_REQUIRE(!document.HasParseError());
     BOOST_TEST_REQUIRE(document.IsObject());
-    BOOST_TEST(document.MemberCount() == 1u);
+    BOOST_TEST(document.MemberCount() == 1U);
     BOOST_TEST_REQUIRE((document.HasMember("errors") && document["errors"].IsArray()));
     const auto& errors = document["errors"];
     BOOST_TEST_REQUIRE(errors.Size() == c.errors.size());
     for (rapidjson::SizeType i = 0; i < errors.Size(); ++i) {
         BOOST_TEST_CONTEXT("error " << i) {
             BOOST_TEST_REQUIRE(errors[i].IsObject());
-            BOOST_TEST(errors[i].MemberCount() == 2u);
+            BOOST_TEST(errors[i].MemberCount() == 2U);
             BOOST_TEST(member_string(errors[i], "property") == c.errors[i].property);
             const auto reason = member_string(errors[i], "reason");
             if (c.errors[i].reason_is_prefix) {

@@ -27,7 +27,6 @@ using sdksign::credentials::FetchResult;
 using sdksign::credentials::make_credential;
 using sdksign::credentials::meeting_credential;
 using sdksign::credentials::Refresher;
-using sdksign::credentials::RefreshPolicy;
 using sdksign::credentials::Store;
 
 namespace {
@@ -170,6 +169,7 @@ BOOST_AUTO_TEST_CASE(readers_always_see_a_whole_credential_during_rotation) {
     std::atomic<bool> stop{false};
     std::atomic<int> torn{0};
     std::vector<std::thread> readers;
+    readers.reserve(3);
     for (int r = 0; r < 3; ++r) {
         readers.emplace_back([&] {
             while (!stop.load()) {
@@ -493,7 +493,7 @@ BOOST_AUTO_TEST_CASE(make_credential_precomputes_the_key_as_json) {
     const auto made = credential("a\"b\\c\n", "s3");
     BOOST_TEST(made->key == "a\"b\\c\n");
     BOOST_TEST(made->key_json == R"("a\"b\\c\n")");
-    BOOST_TEST(made->secret.size() == 2u);
+    BOOST_TEST(made->secret.size() == 2U);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

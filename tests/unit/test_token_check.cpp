@@ -5,6 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,12 +62,8 @@ std::vector<std::string> failing_rules(const TokenCheck& check) {
 }
 
 bool any_detail_contains(const TokenCheck& check, std::string_view text) {
-    for (const auto& rule : check.rules) {
-        if (rule.detail.find(text) != std::string::npos) {
-            return true;
-        }
-    }
-    return false;
+    return std::ranges::any_of(check.rules,
+                               [&](const auto& rule) { return rule.detail.find(text) != std::string::npos; });
 }
 
 bool mentions_a_secret(const TokenCheck& check) {

@@ -236,7 +236,7 @@ BOOST_AUTO_TEST_CASE(token_shape) {
     BOOST_TEST_REQUIRE(second_dot != std::string::npos);
     BOOST_TEST(token.find('.', second_dot + 1) == std::string::npos);
     BOOST_TEST(token.substr(0, first_dot) == hs256_header_segment);
-    BOOST_TEST(token.size() - second_dot - 1 == 43u); // 32 tag bytes, unpadded
+    BOOST_TEST(token.size() - second_dot - 1 == 43U); // 32 tag bytes, unpadded
     const auto payload =
         sdksign::signing::decode_base64url(token.substr(first_dot + 1, second_dot - first_dot - 1));
     BOOST_TEST_REQUIRE(payload.has_value());
