@@ -22,7 +22,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
-#include <initializer_list>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -72,31 +71,21 @@ std::string base64url(std::string_view bytes) {
     return out;
 }
 
-// Appends instead of chained operator+, which GCC 12 at -O3 misreads as overlapping copies (-Wrestrict).
-std::string concat(std::initializer_list<std::string_view> parts) {
-    std::string out;
-    for (const auto part : parts) {
-        out += part;
-    }
-    return out;
-}
-
 std::string sign(const std::string& key, const std::string& secret, const std::string* meeting_number,
                  int role, std::int64_t issued, std::int64_t lifetime) {
     const std::string header = R"({"alg":"HS256","typ":"JWT"})";
-    std::string payload = concat({R"({"appKey":")", key, R"(","sdkKey":")", key, "\""});
+    std::string payload = R"({"appKey":")" + key + R"(","sdkKey":")" + key + "\"";
     if (meeting_number != nullptr) {
-        payload += concat({R"(,"mn":")", *meeting_number, R"(","role":)", std::to_string(role)});
+        payload += R"(,"mn":")" + *meeting_number + R"(","role":)" + std::to_string(role);
     }
-    const std::string expires = std::to_string(issued + lifetime);
-    payload +=
-        concat({",\"iat\":", std::to_string(issued), ",\"exp\":", expires, ",\"tokenExp\":", expires, "}"});
-    const std::string signing_input = concat({base64url(header), ".", base64url(payload)});
+    payload += ",\"iat\":" + std::to_string(issued) + ",\"exp\":" + std::to_string(issued + lifetime) +
+        ",\"tokenExp\":" + std::to_string(issued + lifetime) + "}";
+    const std::string signing_input = base64url(header) + "." + base64url(payload);
     auto mac = Botan::MessageAuthenticationCode::create_or_throw("HMAC(SHA-256)");
     mac->set_key(reinterpret_cast<const std::uint8_t*>(secret.data()), secret.size());
     mac->update(signing_input);
     const auto tag = mac->final();
-    return concat({signing_input, ".", base64url({reinterpret_cast<const char*>(tag.data()), tag.size()})});
+    return signing_input + "." + base64url({reinterpret_cast<const char*>(tag.data()), tag.size()});
 }
 
 } // namespace naive
