@@ -35,19 +35,24 @@ def main() -> int:
     if not files:
         print(f"check_format: no C or C++ sources under {root}", file=sys.stderr)
         return 1
+    # One run for every file: clang-format names the file in each complaint, "FILE:LINE:COL: error: ...".
     try:
-        subprocess.run([clang_format, "--version"], capture_output=True, check=True)
-    except (OSError, subprocess.CalledProcessError) as error:
+        result = subprocess.run([clang_format, "--dry-run", "--Werror", *map(str, files)], cwd=root,
+                                capture_output=True, text=True, check=False)
+    except OSError as error:
         print(f"check_format: cannot run {clang_format} ({error}); scripts/test installs it "
               "(apt-get install clang-format)", file=sys.stderr)
         return 1
-    unformatted = []
-    for path in files:
-        result = subprocess.run([clang_format, "--dry-run", "--Werror", str(path)], cwd=root,
-                                capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            first = result.stderr.strip().splitlines()[0] if result.stderr.strip() else "(no message)"
-            unformatted.append(f"{path.relative_to(root)}: {first}")
+    first_complaint = {}
+    for line in result.stderr.splitlines():
+        name, separator, rest = line.partition(":")
+        if separator and ": error: " in rest and name not in first_complaint:
+            first_complaint[name] = line
+    if result.returncode != 0 and not first_complaint:
+        print(f"check_format: {clang_format} failed: {result.stderr.strip()}", file=sys.stderr)
+        return 1
+    unformatted = [f"{pathlib.Path(name).relative_to(root)}: {line}"
+                   for name, line in first_complaint.items()]
     print(f"check_format: {len(files)} files, {len(unformatted)} not formatted")
     for line in unformatted:
         print(f"  {line}")
